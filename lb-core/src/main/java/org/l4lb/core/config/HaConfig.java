@@ -1,0 +1,42 @@
+package org.l4lb.core.config;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * VRRP-style high availability (keepalived {@code vrrp_instance}).
+ *
+ * @param virtualIps addresses with optional prefix ({@code 10.0.0.100/24}) the master holds
+ * @param peers other nodes' cluster endpoints; empty means UDP multicast discovery
+ * @param bind this node's cluster endpoint
+ * @param trackServices services whose having no eligible server lowers the priority
+ * @param trackServiceWeight priority change while a tracked service has no eligible server; 0 forces FAULT
+ */
+public record HaConfig(
+        boolean enabled,
+        String group,
+        int priority,
+        Duration advertInterval,
+        boolean preempt,
+        Duration preemptDelay,
+        String networkInterface,
+        List<String> virtualIps,
+        List<HostPort> peers,
+        HostPort bind,
+        String secret,
+        boolean insecure,
+        String notifyScript,
+        VipManagerKind vipManager,
+        int garpRepeat,
+        Duration garpInterval,
+        List<String> trackServices,
+        int trackServiceWeight,
+        List<TrackScriptConfig> trackScripts) {
+
+    public HaConfig {
+        virtualIps = List.copyOf(virtualIps);
+        peers = List.copyOf(peers);
+        trackServices = List.copyOf(trackServices);
+        trackScripts = List.copyOf(trackScripts);
+    }
+}

@@ -1,0 +1,30 @@
+package org.l4lb.core.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A whole, validated configuration of one node.
+ *
+ * @param eventLoops event-loop threads; 0 is one per core
+ * @param maxConnections client sessions at once over all services; 0 is unlimited
+ */
+public record LbConfig(
+        String nodeName,
+        int eventLoops,
+        SpliceMode splice,
+        int maxConnections,
+        Duration shutdownTimeout,
+        AdminConfig admin,
+        List<ServiceConfig> services,
+        HaConfig ha) {
+
+    public LbConfig {
+        services = List.copyOf(services);
+    }
+
+    public Optional<ServiceConfig> service(String name) {
+        return services.stream().filter(s -> s.name().equals(name)).findFirst();
+    }
+}

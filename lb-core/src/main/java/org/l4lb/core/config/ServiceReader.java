@@ -1,0 +1,181 @@
+package org.l4lb.core.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigValueType;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.l4lb.core.acl.AccessList;
+import org.l4lb.core.acl.Cidr;
+
+/** Reads one entry of {@code services} over the service and server defaults. */
+final class ServiceReader {
+
+    private static final Duration ONE_MS = Duration.ofMillis(1);
+
+    private final Config defaults;
+    private final Config merged;
+    private final Problems problems;
+    /** Listen address -> the service that took it first, across all services. */
+    private final Map<HostPort, String> listeners = new HashMap<>();
+
+    ServiceReader(Config defaults, Config merged, Problems problems) {
+        this.defaults = defaults;
+        this.merged = merged;
+        this.problems = problems;
+    }
+
+    ServiceConfig read(String name, ConfigObject written, String path) {
+        Config svc = written.toConfig().withFallback(merged.getConfig("service-defaults"));
+        ConfigReader r = new ConfigReader(svc, path, written.origin(), problems);
+        r.unknownKeys(written, defaults.getObject("service-defaults").keySet());
+
+        List<HostPort> listen = r.list("listen", "a list of addresses", item -> {
+            try {
+                HostPort hp = HostPort.parse(stringItem(item), true);
+                String other = listeners.putIfAbsent(hp, name);
+                if (other != null) {
+                    problems.add(item.value().origin(), item.path(),
+                            hp + " is already the listen address of service '" + other + "'");
+                }
+                return hp;
+            } catch (IllegalArgumentException e) {
+                problems.add(item.value().origin(), item.path(), e.getMessage());
+                return null;
+            }
+        });
+        if (listen.isEmpty() && r.value("listen").valueType() == ConfigValueType.LIST) {
+            r.problem("listen", "a service needs at least one listen address");
+        }
+
+        Strategy strategy = r.named("strategy", Strategy.class);
+        BalanceConfig balance = new BalanceConfig(strategy, r.named("hash-key", HashKey.class), r.bool("consistent"),
+                r.duration("persistence-timeout", Duration.ZERO), r.intIn("persistence-max-entries", 1, 10_000_000));
+
+        Duration connectTimeout = r.duration("connect-timeout", ONE_MS);
+        Duration idleTimeout = r.duration("idle-timeout", ONE_MS);
+        int nextTries = r.intIn("next-upstream-tries", 0, 1000);
+        Duration nextTimeout = r.duration("next-upstream-timeout", Duration.ZERO);
+        ProxyProtocol proxyProtocol = r.named("proxy-protocol", ProxyProtocol.class);
+        boolean acceptProxy = r.bool("accept-proxy");
+        Duration acceptProxyTimeout = r.duration("accept-proxy-timeout", ONE_MS);
+        AccessList access = new AccessList(cidrs(r, "allow"), cidrs(r, "deny"));
+        int maxConnections = r.intIn("max-connections", 0, Integer.MAX_VALUE);
+        int maxPerClient = r.intIn("max-connections-per-client", 0, Integer.MAX_VALUE);
+        HealthCheckConfig health = healthCheck(r, written);
+        List<ServerConfig> servers = servers(r, strategy);
+
+        return new ServiceConfig(name, listen, balance, connectTimeout, idleTimeout, nextTries, nextTimeout,
+                proxyProtocol, acceptProxy, acceptProxyTimeout, access, maxConnections, maxPerClient, health, servers);
+    }
+
+    private String stringItem(ConfigReader.Item item) {
+        if (item.value().valueType() == ConfigValueType.OBJECT || item.value().valueType() == ConfigValueType.LIST) {
+            throw new IllegalArgumentException("expected a string, got " + ConfigReader.render(item.value()));
+        }
+        return String.valueOf(item.value().unwrapped());
+    }
+
+    private List<Cidr> cidrs(ConfigReader r, String key) {
+        return r.list(key, "a list of networks such as \"10.0.0.0/8\"", item -> {
+            try {
+                return Cidr.parse(stringItem(item));
+            } catch (IllegalArgumentException e) {
+                problems.add(item.value().origin(), item.path(), e.getMessage());
+                return null;
+            }
+        });
+    }
+
+    private HealthCheckConfig healthCheck(ConfigReader service, ConfigObject written) {
+        if (service.value("health-check").valueType() != ConfigValueType.OBJECT) {
+            service.problem("health-check", "expected an object, got " + ConfigReader.render(service.value("health-check")));
+            return null;
+        }
+        ConfigReader h = new ConfigReader(service.config().getConfig("health-check"), service.path("health-check"),
+                service.value("health-check").origin(), problems);
+        if (written.get("health-check") instanceof ConfigObject writtenCheck) {
+            h.unknownKeys(writtenCheck, defaults.getObject("service-defaults.health-check").keySet());
+        }
+        HealthCheckType type = h.named("type", HealthCheckType.class);
+        HealthCheckConfig c = new HealthCheckConfig(type, h.duration("interval", ONE_MS), h.duration("timeout", ONE_MS),
+                h.intIn("rise", 1, 100), h.intIn("fall", 1, 100), h.string("send"), h.string("expect"));
+        if (type == HealthCheckType.SEND_EXPECT && c.expect().isEmpty()) {
+            h.problem("expect", "a send-expect check needs the bytes the reply must start with");
+        }
+        return c;
+    }
+
+    private List<ServerConfig> servers(ConfigReader service, Strategy strategy) {
+        Map<String, Integer> seen = new HashMap<>();
+        Set<String> known = new HashSet<>(defaults.getObject("server-defaults").keySet());
+        known.add("address");
+        List<ServerConfig> servers = service.list("servers", "a list of servers", item -> {
+            ServerConfig s = server(item, known);
+            if (s != null) {
+                Integer first = seen.putIfAbsent(s.name(), item.value().origin().lineNumber());
+                if (first != null) {
+                    problems.add(item.value().origin(), item.path(),
+                            "duplicate server address " + s.name() + " (first at line " + first + ")");
+                }
+            }
+            return s;
+        });
+        if (service.value("servers").valueType() != ConfigValueType.LIST) {
+            return servers;
+        }
+        if (((List<?>) service.value("servers")).isEmpty()) {
+            service.problem("servers", "a service needs at least one server");
+        } else if (!servers.isEmpty() && servers.stream().allMatch(ServerConfig::backup)) {
+            service.problem("servers", "every server is a backup; at least one must be a primary");
+        }
+        if (strategy.hashBased() && servers.stream().anyMatch(ServerConfig::backup)) {
+            service.problem("servers", "backup servers cannot be used with strategy '" + strategy.configName()
+                    + "' (nginx refuses this too: clients would be remapped when backups take over)");
+        }
+        return servers;
+    }
+
+    private ServerConfig server(ConfigReader.Item item, Set<String> known) {
+        Config serverDefaults = merged.getConfig("server-defaults");
+        Config srv;
+        ConfigReader r;
+        if (item.value().valueType() == ConfigValueType.OBJECT) {
+            ConfigObject obj = (ConfigObject) item.value();
+            srv = obj.toConfig().withFallback(serverDefaults);
+            r = new ConfigReader(srv, item.path(), obj.origin(), problems);
+            r.unknownKeys(obj, known);
+            if (!obj.containsKey("address")) {
+                problems.add(obj.origin(), item.path(), "a server object needs an 'address'");
+                return null;
+            }
+        } else if (item.value().valueType() == ConfigValueType.STRING) {
+            srv = serverDefaults.withValue("address", item.value());
+            r = new ConfigReader(srv, item.path(), item.value().origin(), problems);
+        } else {
+            problems.add(item.value().origin(), item.path(),
+                    "expected \"host:port\" or an object with an address, got " + ConfigReader.render(item.value()));
+            return null;
+        }
+        boolean stringForm = item.value().valueType() == ConfigValueType.STRING;
+        ServerAddress address;
+        try {
+            address = ServerAddress.parse(r.string("address"));
+        } catch (IllegalArgumentException e) {
+            problems.add(r.originOf("address"), stringForm ? item.path() : r.path("address"), e.getMessage());
+            return null;
+        }
+        return new ServerConfig(address,
+                r.intIn("weight", 1, 1000),
+                r.bool("down"),
+                r.bool("backup"),
+                r.intIn("max-fails", 0, 1_000_000),
+                r.duration("fail-timeout", ONE_MS),
+                r.intIn("max-conns", 0, Integer.MAX_VALUE),
+                r.duration("slow-start", Duration.ZERO));
+    }
+}

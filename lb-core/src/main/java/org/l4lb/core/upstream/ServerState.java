@@ -1,0 +1,216 @@
+package org.l4lb.core.upstream;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import org.l4lb.core.config.ServerConfig;
+
+/**
+ * The runtime state of one server address: admin state, active and passive health, open sessions,
+ * runtime weight and counters. It outlives a reload that keeps the address.
+ *
+ * <p>Eligibility for a new session = admin ENABLED x not {@code down} x active health up x
+ * passive health available x a free slot under {@code max-conns}.
+ */
+public final class ServerState {
+
+    private final String name;
+    private final ServerStateListener listener;
+    private volatile ServerConfig config;
+    private volatile AdminState admin = AdminState.ENABLED;
+    private volatile int weight;
+    private volatile ActiveHealth active;
+    private volatile PassiveHealth passive;
+    /** When the server last became eligible, for the slow-start ramp. */
+    private volatile long eligibleSince;
+    private final AtomicInteger sessions = new AtomicInteger();
+
+    private final LongAdder totalSessions = new LongAdder();
+    private final LongAdder connectFailures = new LongAdder();
+    private final LongAdder bytesToServer = new LongAdder();
+    private final LongAdder bytesToClient = new LongAdder();
+
+    ServerState(ServerConfig config, int rise, int fall, long now, ServerStateListener listener) {
+        this.name = config.name();
+        this.listener = listener;
+        this.eligibleSince = now - config.slowStart().toNanos();
+        apply(config, rise, fall, now);
+    }
+
+    /** Takes new parameters on reload; counters, sessions, admin state and health stay. */
+    void apply(ServerConfig newConfig, int rise, int fall, long now) {
+        ServerConfig old = this.config;
+        this.config = newConfig;
+        if (old == null || old.weight() != newConfig.weight()) {
+            this.weight = newConfig.weight();
+        }
+        if (active == null) {
+            active = new ActiveHealth(rise, fall, true);
+        } else if (active.rise() != rise || active.fall() != fall) {
+            active = new ActiveHealth(rise, fall, active.up());
+        }
+        if (passive == null || old.maxFails() != newConfig.maxFails() || !old.failTimeout().equals(newConfig.failTimeout())) {
+            passive = new PassiveHealth(newConfig.maxFails(), newConfig.failTimeout().toNanos(), now);
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    public AdminState admin() {
+        return admin;
+    }
+
+    public void admin(AdminState state, String reason, long now) {
+        AdminState old = this.admin;
+        this.admin = state;
+        if (old != state) {
+            if (state == AdminState.ENABLED) {
+                eligibleSince = now;
+            }
+            listener.changed(this, "admin " + state.name().toLowerCase(java.util.Locale.ROOT), reason);
+        }
+    }
+
+    /** Runtime weight (nginx {@code weight}); changed through {@link Upstream#weight}. */
+    public int weight() {
+        return weight;
+    }
+
+    void weight(int w) {
+        this.weight = w;
+    }
+
+    void notifyChange(String change, String reason) {
+        listener.changed(this, change, reason);
+    }
+
+    public boolean activeUp() {
+        return active.up();
+    }
+
+    public boolean passiveAvailable(long now) {
+        return passive.available(now);
+    }
+
+    public int passiveFails() {
+        return passive.fails();
+    }
+
+    /** Picked under the server's admin state and health, ignoring {@code max-conns}. */
+    public boolean usable(long now) {
+        return !config.down() && active.up() && passive.available(now);
+    }
+
+    /** May take a new session now. */
+    public boolean eligible(long now) {
+        return admin == AdminState.ENABLED && usable(now) && hasFreeSlot();
+    }
+
+    boolean hasFreeSlot() {
+        int max = config.maxConns();
+        return max == 0 || sessions.get() < max;
+    }
+
+    /**
+     * Weight after the slow-start ramp: from 1 up to the runtime weight, linearly over
+     * {@code slow-start} since the server last became eligible.
+     */
+    public int effectiveWeight(long now) {
+        int w = weight;
+        long ramp = config.slowStart().toNanos();
+        if (ramp == 0) {
+            return w;
+        }
+        long elapsed = now - eligibleSince;
+        if (elapsed >= ramp) {
+            return w;
+        }
+        return Math.max(1, (int) (w * (double) Math.max(0, elapsed) / ramp));
+    }
+
+    /** Takes a session slot unless {@code max-conns} is reached. */
+    public boolean tryAcquire() {
+        int max = config.maxConns();
+        while (true) {
+            int n = sessions.get();
+            if (max != 0 && n >= max) {
+                return false;
+            }
+            if (sessions.compareAndSet(n, n + 1)) {
+                totalSessions.increment();
+                return true;
+            }
+        }
+    }
+
+    public void release() {
+        sessions.decrementAndGet();
+    }
+
+    public int sessions() {
+        return sessions.get();
+    }
+
+    void picked(long now) {
+        passive.picked(now);
+    }
+
+    /** A connect to this server failed (refused, reset, timed out): passive health counts it. */
+    public void connectFailed(long now, String reason) {
+        connectFailures.increment();
+        PassiveHealth p = passive;
+        if (p.failed(now)) {
+            listener.changed(this, "passive down", p.fails() + " failure(s), last: " + reason
+                    + "; out for " + config.failTimeout().toMillis() + "ms");
+        }
+    }
+
+    /** A connect to this server succeeded. */
+    public void connected(long now) {
+        if (passive.succeeded()) {
+            eligibleSince = now;
+            listener.changed(this, "passive up", "connect succeeded after fail-timeout");
+        }
+    }
+
+    /** Feeds one active check result. */
+    public void checkResult(boolean success, long now, String detail) {
+        if (active.record(success)) {
+            if (success) {
+                eligibleSince = now;
+            }
+            listener.changed(this, success ? "health up" : "health down", detail);
+        }
+    }
+
+    public void addBytes(long toServer, long toClient) {
+        bytesToServer.add(toServer);
+        bytesToClient.add(toClient);
+    }
+
+    public long totalSessions() {
+        return totalSessions.sum();
+    }
+
+    public long connectFailures() {
+        return connectFailures.sum();
+    }
+
+    public long bytesToServer() {
+        return bytesToServer.sum();
+    }
+
+    public long bytesToClient() {
+        return bytesToClient.sum();
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}
