@@ -101,6 +101,10 @@ final class KetamaRing {
         return i;
     }
 
+    int hashAt(int position) {
+        return hashes[position];
+    }
+
     int serverAt(int position) {
         return servers[position % servers.length];
     }

@@ -65,7 +65,8 @@ final class ConfigReader {
             return ownOrigin;
         }
         ConfigOrigin o = config.getValue(path).origin();
-        return o.filename() == null && ownOrigin != null ? ownOrigin : o;
+        // Only reference.conf is parsed as a resource; the operator's files are parsed as files.
+        return o.resource() != null && ownOrigin != null ? ownOrigin : o;
     }
 
     ConfigValue value(String key) {

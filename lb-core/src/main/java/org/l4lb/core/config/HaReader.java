@@ -69,7 +69,8 @@ final class HaReader {
         }
         if (enabled) {
             if (secret.isEmpty() && !insecure) {
-                r.problem("secret", "HA is enabled without a secret: anyone who reaches the cluster port could take"
+                // Located where HA was switched on: that is the line that needs the secret.
+                r.problems().add(r.originOf("enabled"), r.path("secret"), "HA is enabled without a secret: anyone who reaches the cluster port could take"
                         + " the virtual IPs. Set ha.secret (e.g. secret = ${?L4LB_SECRET}), or insecure = true for tests");
             }
             if (vipManager == VipManagerKind.IP && !vips.isEmpty() && iface.isEmpty()) {

@@ -3,6 +3,8 @@ package org.l4lb.core.config;
 import com.typesafe.config.ConfigOrigin;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** The problems found so far, each located at a typesafe-config origin. */
 final class Problems {
@@ -14,7 +16,18 @@ final class Problems {
         this.fallbackFile = fallbackFile;
     }
 
+    private static final Pattern MERGED = Pattern.compile("merge of (.+?): (\\d+)(,.*)?");
+
     void add(ConfigOrigin origin, String path, String message) {
+        if (origin != null && origin.lineNumber() < 0) {
+            // An object written in several places (an include and an override) has a merged origin;
+            // its first part is where the operator wrote it first.
+            Matcher m = MERGED.matcher(origin.description());
+            if (m.matches()) {
+                list.add(new ConfigProblem(m.group(1), Integer.parseInt(m.group(2)), path, message));
+                return;
+            }
+        }
         list.add(new ConfigProblem(fileOf(origin), origin == null ? -1 : origin.lineNumber(), path, message));
     }
 

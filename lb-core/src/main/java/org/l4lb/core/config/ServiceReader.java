@@ -97,7 +97,7 @@ final class ServiceReader {
             return null;
         }
         ConfigReader h = new ConfigReader(service.config().getConfig("health-check"), service.path("health-check"),
-                service.value("health-check").origin(), problems);
+                written.containsKey("health-check") ? written.get("health-check").origin() : service.origin(), problems);
         if (written.get("health-check") instanceof ConfigObject writtenCheck) {
             h.unknownKeys(writtenCheck, defaults.getObject("service-defaults.health-check").keySet());
         }

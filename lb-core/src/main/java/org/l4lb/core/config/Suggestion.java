@@ -19,7 +19,8 @@ final class Suggestion {
                 best = c;
             }
         }
-        int tolerated = Math.max(2, typed.length() / 3);
+        // One edit for short words ("http" is not a typo of "tcp"), a third of the letters for long ones.
+        int tolerated = Math.max(1, typed.length() / 3);
         return bestDistance <= tolerated ? Optional.ofNullable(best) : Optional.empty();
     }
 

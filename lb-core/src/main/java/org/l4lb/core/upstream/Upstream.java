@@ -105,6 +105,9 @@ public final class Upstream {
             }
             if (index < 0 && backup != null) {
                 index = backup.pick(attempt, now);
+                if (index >= 0) {
+                    index += primaryCount;
+                }
             }
             if (index < 0) {
                 return null;

@@ -1,0 +1,315 @@
+package org.l4lb.core.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    private Path write(String name, String content) throws IOException {
+        Path p = dir.resolve(name);
+        Files.writeString(p, content);
+        return p;
+    }
+
+    private LbConfig load(String content) throws Exception {
+        return ConfigLoader.load(write("node.conf", content), Map.of());
+    }
+
+    /** The problems, with the temp dir cut so they read as the operator sees them. */
+    private List<String> problems(String content) throws IOException {
+        Path file = write("node.conf", content);
+        InvalidConfigException e = catchThrowableOfType(InvalidConfigException.class, () -> ConfigLoader.load(file, Map.of()));
+        assertThat(e).as("the config should be rejected").isNotNull();
+        return e.problems().stream().map(p -> p.toString().replace(dir + "/", "")).toList();
+    }
+
+    @Test
+    void fullConfigIsReadWithDefaultsForWhatIsNotWritten() throws Exception {
+        LbConfig c = load("""
+                node-name = lb1
+                services {
+                  web {
+                    listen = ["0.0.0.0:80", "[::]:80"]
+                    strategy = hash
+                    consistent = true
+                    connect-timeout = 2s
+                    allow = ["10.0.0.0/8", "2001:db8::/32"]
+                    deny = ["10.0.0.5"]
+                    health-check { type = send-expect, send = "PING\\r\\n", expect = "+PONG" }
+                    servers = [
+                      "10.0.0.1:8080"
+                      { address = "10.0.0.2:8080", weight = 3, max-fails = 2, fail-timeout = 30s, max-conns = 100 }
+                      { address = "[2001:db8::7]:8080", slow-start = 20s }
+                      "unix:/run/app.sock"
+                    ]
+                  }
+                }
+                """);
+        assertThat(c.nodeName()).isEqualTo("lb1");
+        assertThat(c.splice()).isEqualTo(SpliceMode.AUTO);
+        assertThat(c.admin().listen()).isEqualTo(new HostPort("127.0.0.1", 9090));
+        ServiceConfig web = c.service("web").orElseThrow();
+        assertThat(web.listen()).containsExactly(new HostPort("0.0.0.0", 80), new HostPort("::", 80));
+        assertThat(web.balance().strategy()).isEqualTo(Strategy.HASH);
+        assertThat(web.balance().consistent()).isTrue();
+        assertThat(web.connectTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(web.idleTimeout()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(web.healthCheck()).isEqualTo(new HealthCheckConfig(HealthCheckType.SEND_EXPECT, Duration.ofSeconds(2),
+                Duration.ofSeconds(1), 2, 3, "PING\r\n", "+PONG"));
+        assertThat(web.access().permits(new byte[] {10, 1, 2, 3})).isTrue();
+        assertThat(web.access().permits(new byte[] {10, 0, 0, 5})).isFalse();
+        assertThat(web.access().permits(new byte[] {11, 0, 0, 5})).isFalse();
+        assertThat(web.servers()).extracting(ServerConfig::name)
+                .containsExactly("10.0.0.1:8080", "10.0.0.2:8080", "[2001:db8::7]:8080", "unix:/run/app.sock");
+        ServerConfig second = web.servers().get(1);
+        assertThat(second).isEqualTo(new ServerConfig(ServerAddress.parse("10.0.0.2:8080"), 3, false, false, 2,
+                Duration.ofSeconds(30), 100, Duration.ZERO));
+        assertThat(web.servers().get(0).maxFails()).isEqualTo(1);
+        assertThat(web.servers().get(0).failTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(web.servers().get(3).address()).isEqualTo(new ServerAddress.Unix("/run/app.sock"));
+        assertThat(c.ha().enabled()).isFalse();
+    }
+
+    @Test
+    void includeAndEnvironmentSubstitutionLetTwoNodesShareAFile() throws Exception {
+        write("common.conf", """
+                services.db { listen = ["5432"], servers = ["10.0.0.1:5432", "10.0.0.2:5432"] }
+                ha {
+                  enabled = true
+                  virtual-ips = ["10.99.0.100/24"]
+                  interface = eth0
+                  secret = ${?L4LB_SECRET}
+                }
+                """);
+        Path node = write("node1.conf", """
+                include "common.conf"
+                node-name = node1
+                ha.priority = 150
+                """);
+        LbConfig c = ConfigLoader.load(node, Map.of("L4LB_SECRET", "s3cret-from-env"));
+        assertThat(c.ha().secret()).isEqualTo("s3cret-from-env");
+        assertThat(c.ha().priority()).isEqualTo(150);
+        assertThat(c.ha().virtualIps()).containsExactly("10.99.0.100/24");
+        assertThat(c.service("db").orElseThrow().listen()).containsExactly(new HostPort("0.0.0.0", 5432));
+
+        InvalidConfigException e = catchThrowableOfType(InvalidConfigException.class, () -> ConfigLoader.load(node, Map.of()));
+        assertThat(e.problems()).singleElement().hasToString(dir.resolve("common.conf") + ":3: ha.secret: HA is enabled"
+                + " without a secret: anyone who reaches the cluster port could take the virtual IPs. Set ha.secret"
+                + " (e.g. secret = ${?L4LB_SECRET}), or insecure = true for tests");
+    }
+
+    @Test
+    void serviceDefaultsApplyToEveryServiceLikeHaproxyDefaults() throws Exception {
+        LbConfig c = load("""
+                service-defaults { connect-timeout = 750ms, strategy = least-conn }
+                server-defaults.max-fails = 3
+                services {
+                  a { listen = ["1001"], servers = ["10.0.0.1:1"] }
+                  b { listen = ["1002"], servers = ["10.0.0.1:1"], strategy = first }
+                }
+                """);
+        assertThat(c.service("a").orElseThrow().connectTimeout()).isEqualTo(Duration.ofMillis(750));
+        assertThat(c.service("a").orElseThrow().balance().strategy()).isEqualTo(Strategy.LEAST_CONN);
+        assertThat(c.service("b").orElseThrow().balance().strategy()).isEqualTo(Strategy.FIRST);
+        assertThat(c.service("b").orElseThrow().servers().get(0).maxFails()).isEqualTo(3);
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnceInFileOrder() throws Exception {
+        assertThat(problems("""
+                services {
+                  web {
+                    listen = ["0.0.0.0:80"]
+                    strategy = ip-hsh
+                    servers = [
+                      { address = "10.0.0.1:80", wieght = 5 }
+                      { address = "10.0.0.1:80", weight = 0 }
+                    ]
+                  }
+                }
+                """)).containsExactly(
+                "node.conf:4: services.web.strategy: unknown value 'ip-hsh'; did you mean 'ip-hash'? expected one of"
+                        + " round-robin, least-conn, ip-hash, hash, random-two, first",
+                "node.conf:6: services.web.servers[0].wieght: unknown key 'wieght'; did you mean 'weight'?",
+                "node.conf:7: services.web.servers[1].weight: must be between 1 and 1000, got 0",
+                "node.conf:7: services.web.servers[1]: duplicate server address 10.0.0.1:80 (first at line 6)");
+    }
+
+    private static final String SVC = "services.s { listen = [\"8000\"], servers = [\"10.0.0.1:80\"] }\n";
+
+    @Test
+    void unknownTopLevelKey() throws Exception {
+        assertThat(problems(SVC + "servces {}\n"))
+                .containsExactly("node.conf:2: servces: unknown key 'servces'; did you mean 'services'?");
+    }
+
+    @Test
+    void unknownServiceKeyWithNoCloseMatchListsTheKnownOnes() throws Exception {
+        assertThat(problems("services.s { listen = [\"8000\"], servers = [\"10.0.0.1:80\"], colour = red }\n"))
+                .singleElement().asString()
+                .startsWith("node.conf:1: services.s.colour: unknown key 'colour'; known keys: accept-proxy, accept-proxy-timeout, allow,");
+    }
+
+    @Test
+    void wrongType() throws Exception {
+        assertThat(problems("services.s { listen = [\"8000\"], servers = [{ address = \"10.0.0.1:80\", weight = heavy }] }\n"))
+                .containsExactly("node.conf:1: services.s.servers[0].weight: expected a whole number, got string \"heavy\"");
+    }
+
+    @Test
+    void badDuration() throws Exception {
+        assertThat(problems(SVC + "services.s.idle-timeout = forever\n"))
+                .containsExactly("node.conf:2: services.s.idle-timeout: expected a duration such as 500ms, 5s or 10m, got string \"forever\"");
+    }
+
+    @Test
+    void priorityOutsideVrrpRange() throws Exception {
+        assertThat(problems(SVC + "ha.priority = 255\n"))
+                .containsExactly("node.conf:2: ha.priority: must be between 1 and 254, got 255");
+    }
+
+    @Test
+    void emptyServerList() throws Exception {
+        assertThat(problems("services.s {\n  listen = [\"8000\"]\n  servers = []\n}\n"))
+                .containsExactly("node.conf:3: services.s.servers: a service needs at least one server");
+    }
+
+    @Test
+    void noListenAddress() throws Exception {
+        assertThat(problems("services.s {\n  servers = [\"10.0.0.1:80\"]\n}\n"))
+                .containsExactly("node.conf:1: services.s.listen: a service needs at least one listen address");
+    }
+
+    @Test
+    void backupWithHashStrategies() throws Exception {
+        String expected = "backup servers cannot be used with strategy '%s' (nginx refuses this too: clients would be"
+                + " remapped when backups take over)";
+        assertThat(problems("services.s {\n  listen = [\"8000\"]\n  strategy = ip-hash\n"
+                + "  servers = [\"10.0.0.1:80\", { address = \"10.0.0.2:80\", backup = true }]\n}\n"))
+                .containsExactly("node.conf:4: services.s.servers: " + expected.formatted("ip-hash"));
+        assertThat(problems("services.s {\n  listen = [\"8000\"]\n  strategy = hash\n  consistent = true\n"
+                + "  servers = [\"10.0.0.1:80\", { address = \"10.0.0.2:80\", backup = true }]\n}\n"))
+                .containsExactly("node.conf:5: services.s.servers: " + expected.formatted("hash"));
+    }
+
+    @Test
+    void onlyBackups() throws Exception {
+        assertThat(problems("services.s {\n  listen = [\"8000\"]\n  servers = [{ address = \"10.0.0.2:80\", backup = true }]\n}\n"))
+                .containsExactly("node.conf:3: services.s.servers: every server is a backup; at least one must be a primary");
+    }
+
+    @Test
+    void badCidrs() throws Exception {
+        assertThat(problems(SVC + "services.s.allow = [\"10.0.0.0/33\", \"10.1.2.3/8\", \"2001:db8::/129\", \"ten/8\"]\n"))
+                .containsExactly(
+                        "node.conf:2: services.s.allow[0]: '10.0.0.0/33' is not a CIDR: prefix length must be 0..32",
+                        "node.conf:2: services.s.allow[1]: '10.1.2.3/8' has host bits set beyond /8; did you mean '10.0.0.0/8'?",
+                        "node.conf:2: services.s.allow[2]: '2001:db8::/129' is not a CIDR: prefix length must be 0..128",
+                        "node.conf:2: services.s.allow[3]: 'ten/8' is not a CIDR: 'ten' is not an IP address");
+    }
+
+    @Test
+    void badServerAddresses() throws Exception {
+        assertThat(problems("services.s {\n  listen = [\"8000\"]\n  servers = [\n    \"10.0.0.300:80\"\n    \"10.0.0.1\"\n"
+                + "    \"10.0.0.1:70000\"\n    \"2001:db8::1:80\"\n    \"unix:run/app.sock\"\n  ]\n}\n"))
+                .containsExactly(
+                        "node.conf:4: services.s.servers[0]: '10.0.0.300' in '10.0.0.300:80' is neither an IPv4 address nor a host name",
+                        "node.conf:5: services.s.servers[1]: '10.0.0.1' has no port; expected host:port",
+                        "node.conf:6: services.s.servers[2]: port 70000 in '10.0.0.1:70000' is outside 1..65535",
+                        "node.conf:7: services.s.servers[3]: '2001:db8::1:80' looks like an IPv6 address; write it as [addr]:port",
+                        "node.conf:8: services.s.servers[4]: 'unix:run/app.sock': a unix socket path must be absolute (unix:/path)");
+    }
+
+    @Test
+    void listenAddressTakenTwice() throws Exception {
+        assertThat(problems(SVC + "services.t { listen = [\"0.0.0.0:8000\"], servers = [\"10.0.0.1:80\"] }\n"))
+                .containsExactly("node.conf:2: services.t.listen[0]: 0.0.0.0:8000 is already the listen address of service 's'");
+    }
+
+    @Test
+    void sendExpectCheckWithoutExpect() throws Exception {
+        assertThat(problems(SVC + "services.s.health-check { type = send-expect, send = PING }\n"))
+                .containsExactly("node.conf:2: services.s.health-check.expect: a send-expect check needs the bytes the reply must start with");
+    }
+
+    @Test
+    void unknownHealthCheckKeyAndEnumValue() throws Exception {
+        assertThat(problems(SVC + "services.s.health-check { intervall = 1s, type = http }\n")).containsExactly(
+                "node.conf:2: services.s.health-check.intervall: unknown key 'intervall'; did you mean 'interval'?",
+                "node.conf:2: services.s.health-check.type: unknown value 'http'; expected one of none, tcp, send-expect");
+    }
+
+    @Test
+    void haProblems() throws Exception {
+        assertThat(problems(SVC + """
+                ha {
+                  enabled = true
+                  secret = short
+                  virtual-ips = ["10.99.0.300/24"]
+                  track-services = [web]
+                  vip-manager = ipp
+                }
+                """)).containsExactly(
+                "node.conf:4: ha.secret: a secret needs at least 8 characters",
+                "node.conf:5: ha.virtual-ips[0]: '10.99.0.300/24' is not an IP address with an optional prefix length (10.0.0.100/24)",
+                "node.conf:6: ha.track-services: tracks service 'web', which is not defined",
+                "node.conf:7: ha.vip-manager: unknown value 'ipp'; did you mean 'ip'? expected one of ip, script, none");
+    }
+
+    @Test
+    void trackScriptNeedsACommand() throws Exception {
+        assertThat(problems(SVC + "ha.track-scripts = [{ name = gw, weigth = -20 }]\n")).containsExactly(
+                "node.conf:2: ha.track-scripts[0].weigth: unknown key 'weigth'; did you mean 'weight'?",
+                "node.conf:2: ha.track-scripts[0].command: a track script needs a command");
+    }
+
+    @Test
+    void serviceThatIsNotAnObjectAndABadName() throws Exception {
+        assertThat(problems("services { \"a b\" = 5 }\n")).containsExactly(
+                "node.conf:1: services.\"a b\": service names are letters, digits, '-' and '_' (at most 64), starting with a letter or digit",
+                "node.conf:1: services.\"a b\": expected an object, got number 5");
+    }
+
+    @Test
+    void syntaxErrorIsLocated() throws Exception {
+        assertThat(problems("services {\n  s { listen = [\"8000\" }\n}\n")).singleElement().asString().startsWith("node.conf:2: ");
+    }
+
+    @Test
+    void missingSubstitutionIsLocated() throws Exception {
+        assertThat(problems(SVC + "ha.secret = ${L4LB_SECRET}\n")).singleElement().asString()
+                .startsWith("node.conf:2: ").contains("L4LB_SECRET");
+    }
+
+    @Test
+    void missingFile() {
+        InvalidConfigException e = catchThrowableOfType(InvalidConfigException.class,
+                () -> ConfigLoader.load(dir.resolve("nope.conf"), Map.of()));
+        assertThat(e.problems()).singleElement().hasToString(
+                dir.resolve("nope.conf") + ": cannot read the file (missing, not a regular file, or not readable)");
+    }
+
+    @Test
+    void everyDefaultInReferenceConfHasAComment() throws IOException {
+        List<String> lines = new String(ConfigLoader.class.getClassLoader().getResourceAsStream("reference.conf").readAllBytes())
+                .lines().toList();
+        for (int i = 1; i < lines.size(); i++) {
+            String line = lines.get(i).trim();
+            if (line.matches("[a-z-]+ = .*")) {
+                assertThat(lines.get(i - 1).trim()).as("comment above '%s'", line).startsWith("#");
+            }
+        }
+    }
+}

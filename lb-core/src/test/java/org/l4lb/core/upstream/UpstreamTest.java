@@ -1,0 +1,225 @@
+package org.l4lb.core.upstream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.l4lb.core.Fixtures;
+import org.l4lb.core.balance.Attempt;
+import org.l4lb.core.config.BalanceConfig;
+import org.l4lb.core.config.HashKey;
+import org.l4lb.core.config.ServiceConfig;
+import org.l4lb.core.config.Strategy;
+import org.l4lb.core.time.FakeTicker;
+
+class UpstreamTest {
+
+    private final FakeTicker clock = new FakeTicker();
+    private final List<String> events = new ArrayList<>();
+    private final ServerStateListener log = (s, change, reason) -> events.add(s.name() + " " + change);
+
+    private static InetAddress client(int n) throws UnknownHostException {
+        return InetAddress.getByAddress(new byte[] {(byte) 192, 0, 2, (byte) n});
+    }
+
+    private Map<String, Integer> spread(Upstream up, int sessions) throws UnknownHostException {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (int i = 0; i < sessions; i++) {
+            ServerState s = up.select(up.newAttempt().reset(client(i % 250), i));
+            if (s == null) {
+                out.merge("none", 1, Integer::sum);
+                continue;
+            }
+            s.connected(clock.nanos());
+            s.release();
+            out.merge(s.name(), 1, Integer::sum);
+        }
+        return out;
+    }
+
+    @Test
+    void backupsServeOnlyWhileNoPrimaryIsEligible() throws Exception {
+        Upstream up = Upstream.create(Fixtures.service(Strategy.ROUND_ROBIN, Fixtures.server("10.0.0.1:80", 1),
+                Fixtures.backup("10.0.0.9:80"), Fixtures.server("10.0.0.2:80", 1)), clock, log);
+        assertThat(spread(up, 10)).containsOnlyKeys("10.0.0.1:80", "10.0.0.2:80");
+
+        up.server("10.0.0.1:80").orElseThrow().connectFailed(clock.nanos(), "refused");
+        assertThat(spread(up, 10)).containsOnlyKeys("10.0.0.2:80");
+        up.server("10.0.0.2:80").orElseThrow().checkResult(false, clock.nanos(), "timeout");
+        up.server("10.0.0.2:80").orElseThrow().checkResult(false, clock.nanos(), "timeout");
+        up.server("10.0.0.2:80").orElseThrow().checkResult(false, clock.nanos(), "timeout");
+        assertThat(spread(up, 10)).as("both primaries out: the backup takes over").containsOnlyKeys("10.0.0.9:80");
+
+        up.server("10.0.0.2:80").orElseThrow().checkResult(true, clock.nanos(), "ok");
+        up.server("10.0.0.2:80").orElseThrow().checkResult(true, clock.nanos(), "ok");
+        assertThat(spread(up, 10)).as("a primary is back").containsOnlyKeys("10.0.0.2:80");
+        assertThat(events).containsExactly("10.0.0.1:80 passive down", "10.0.0.2:80 health down", "10.0.0.2:80 health up");
+    }
+
+    @Test
+    void aFailedConnectIsRetriedOnAnotherServerNotTheSameOne() throws Exception {
+        Upstream up = Upstream.create(Fixtures.service(Strategy.ROUND_ROBIN, Fixtures.server("10.0.0.1:80", 1),
+                Fixtures.server("10.0.0.2:80", 1), Fixtures.server("10.0.0.3:80", 1)), clock, log);
+        Attempt attempt = up.newAttempt().reset(client(1), 1);
+        List<String> tried = new ArrayList<>();
+        ServerState s;
+        while ((s = up.select(attempt)) != null) {
+            tried.add(s.name());
+            s.release();
+        }
+        assertThat(tried).containsExactlyInAnyOrder("10.0.0.1:80", "10.0.0.2:80", "10.0.0.3:80");
+        assertThat(attempt.picks()).isEqualTo(3);
+    }
+
+    @Test
+    void adminDisableAndDrainStopNewSessionsAndEnableBringsThemBack() throws Exception {
+        Upstream up = Upstream.create(Fixtures.service(Strategy.ROUND_ROBIN, Fixtures.server("10.0.0.1:80", 1),
+                Fixtures.server("10.0.0.2:80", 1)), clock, log);
+        up.admin("10.0.0.1:80", AdminState.DRAINING, "deploy");
+        assertThat(spread(up, 10)).containsOnlyKeys("10.0.0.2:80");
+        up.admin("10.0.0.2:80", AdminState.DISABLED, "deploy");
+        assertThat(spread(up, 3)).containsOnlyKeys("none");
+        up.admin("10.0.0.1:80", AdminState.ENABLED, "done");
+        assertThat(spread(up, 3)).containsOnlyKeys("10.0.0.1:80");
+        assertThat(events).containsExactly("10.0.0.1:80 admin draining", "10.0.0.2:80 admin disabled", "10.0.0.1:80 admin enabled");
+        assertThatThrownBy(() -> up.admin("10.0.0.7:80", AdminState.ENABLED, "x")).hasMessageContaining("has no server 10.0.0.7:80");
+    }
+
+    @Test
+    void maxConnsCapsOpenSessionsAndFreesOnRelease() throws Exception {
+        Upstream up = Upstream.create(Fixtures.service(Strategy.ROUND_ROBIN,
+                Fixtures.withMaxConns(Fixtures.server("10.0.0.1:80", 1), 2),
+                Fixtures.withMaxConns(Fixtures.server("10.0.0.2:80", 1), 1)), clock, log);
+        List<ServerState> held = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            held.add(up.select(up.newAttempt().reset(client(i), i)));
+        }
+        assertThat(held).extracting(ServerState::name).containsExactlyInAnyOrder("10.0.0.1:80", "10.0.0.1:80", "10.0.0.2:80");
+        assertThat(up.select(up.newAttempt().reset(client(4), 4))).as("every slot taken").isNull();
+        held.get(2).release();
+        assertThat(up.select(up.newAttempt().reset(client(5), 5))).isSameAs(held.get(2));
+    }
+
+    @Test
+    void slowStartRampsTheWeightAfterTheServerComesBack() throws Exception {
+        Upstream up = Upstream.create(Fixtures.service(Strategy.ROUND_ROBIN,
+                Fixtures.withSlowStart(Fixtures.server("10.0.0.1:80", 10), Duration.ofSeconds(10)),
+                Fixtures.server("10.0.0.2:80", 10)), clock, log);
+        ServerState a = up.server("10.0.0.1:80").orElseThrow();
+        assertThat(a.effectiveWeight(clock.nanos())).as("configured servers start at full weight").isEqualTo(10);
+        for (int i = 0; i < 3; i++) {
+            a.checkResult(false, clock.nanos(), "down");
+        }
+        a.checkResult(true, clock.nanos(), "up");
+        a.checkResult(true, clock.nanos(), "up");
+        assertThat(a.effectiveWeight(clock.nanos())).isEqualTo(1);
+        assertThat(spread(up, 1100).get("10.0.0.1:80")).isEqualTo(100);
+        clock.advance(Duration.ofSeconds(5));
+        assertThat(a.effectiveWeight(clock.nanos())).isEqualTo(5);
+        assertThat(spread(up, 1500).get("10.0.0.1:80")).isEqualTo(500);
+        clock.advance(Duration.ofSeconds(5));
+        assertThat(a.effectiveWeight(clock.nanos())).isEqualTo(10);
+    }
+
+    @Test
+    void runtimeWeightChangeShiftsTrafficStepByStep() throws Exception {
+        Upstream up = Upstream.create(Fixtures.service(Strategy.ROUND_ROBIN, Fixtures.server("10.0.0.1:80", 9),
+                Fixtures.server("10.0.0.2:80", 1)), clock, log);
+        assertThat(spread(up, 1000)).containsEntry("10.0.0.1:80", 900).containsEntry("10.0.0.2:80", 100);
+        up.weight("10.0.0.2:80", 9, "gray release step");
+        up.weight("10.0.0.1:80", 1, "gray release step");
+        assertThat(spread(up, 1000)).containsEntry("10.0.0.1:80", 100).containsEntry("10.0.0.2:80", 900);
+        assertThat(events).containsExactly("10.0.0.2:80 weight 1 -> 9", "10.0.0.1:80 weight 9 -> 1");
+        assertThatThrownBy(() -> up.weight("10.0.0.1:80", 0, "x")).hasMessageContaining("between 1 and 1000");
+    }
+
+    @Test
+    void reloadKeepsTheStateOfServersWhoseAddressStays() throws Exception {
+        Upstream before = Upstream.create(Fixtures.service(Strategy.ROUND_ROBIN, Fixtures.server("10.0.0.1:80", 1),
+                Fixtures.server("10.0.0.2:80", 1)), clock, log);
+        ServerState a = before.server("10.0.0.1:80").orElseThrow();
+        ServerState held = before.select(before.newAttempt().reset(client(1), 1));
+        held.addBytes(100, 2000);
+        before.admin("10.0.0.2:80", AdminState.DRAINING, "retire");
+
+        ServiceConfig next = Fixtures.service(Strategy.LEAST_CONN, Fixtures.server("10.0.0.1:80", 4),
+                Fixtures.server("10.0.0.3:80", 1));
+        Upstream after = Upstream.reload(before, next, clock, log);
+
+        ServerState a2 = after.server("10.0.0.1:80").orElseThrow();
+        assertThat(a2).isSameAs(a);
+        assertThat(a2.sessions()).isEqualTo(held == a ? 1 : 0);
+        assertThat(a2.totalSessions()).isEqualTo(held == a ? 1 : 0);
+        assertThat(a2.weight()).as("configured weight changed: the new one applies").isEqualTo(4);
+        assertThat(after.server("10.0.0.2:80")).isEmpty();
+        assertThat(after.server("10.0.0.3:80").orElseThrow().totalSessions()).isZero();
+        assertThat(held.bytesToClient()).isEqualTo(2000);
+        held.release();
+        assertThat(held.sessions()).isZero();
+    }
+
+    @Test
+    void persistenceKeepsAClientOnItsServerUntilTheTimeout() throws Exception {
+        BalanceConfig sticky = new BalanceConfig(Strategy.ROUND_ROBIN, HashKey.SOURCE_IP, false, Duration.ofSeconds(60), 2);
+        Upstream up = Upstream.create(Fixtures.service(sticky, Fixtures.server("10.0.0.1:80", 1),
+                Fixtures.server("10.0.0.2:80", 1), Fixtures.server("10.0.0.3:80", 1)), clock, log);
+        ServerState first = up.select(up.newAttempt().reset(client(7), 1));
+        first.release();
+        for (int i = 0; i < 10; i++) {
+            clock.advance(Duration.ofSeconds(30));
+            ServerState again = up.select(up.newAttempt().reset(client(7), 2 + i));
+            again.release();
+            assertThat(again).as("comes back within 60 s of the last session").isSameAs(first);
+        }
+        first.connectFailed(clock.nanos(), "refused");
+        ServerState moved = up.select(up.newAttempt().reset(client(7), 50));
+        moved.release();
+        assertThat(moved).as("its server failed").isNotSameAs(first);
+        ServerState stays = up.select(up.newAttempt().reset(client(7), 51));
+        stays.release();
+        assertThat(stays).as("rebound to the new server").isSameAs(moved);
+        assertThat(up.persistence().orElseThrow().hits()).isEqualTo(11);
+    }
+
+    @Test
+    void persistenceTableIsBoundedAndForgetsTheLeastRecentClient() throws Exception {
+        BalanceConfig sticky = new BalanceConfig(Strategy.ROUND_ROBIN, HashKey.SOURCE_IP, false, Duration.ofSeconds(60), 2);
+        Upstream up = Upstream.create(Fixtures.service(sticky, Fixtures.server("10.0.0.1:80", 1),
+                Fixtures.server("10.0.0.2:80", 1)), clock, log);
+        for (int c = 1; c <= 3; c++) {
+            up.select(up.newAttempt().reset(client(c), c)).release();
+        }
+        assertThat(up.persistence().orElseThrow().size()).isEqualTo(2);
+    }
+
+    @Test
+    void drainingServerStillTakesClientsPersistenceBindsToIt() throws Exception {
+        BalanceConfig sticky = new BalanceConfig(Strategy.ROUND_ROBIN, HashKey.SOURCE_IP, false, Duration.ofSeconds(60), 100);
+        Upstream up = Upstream.create(Fixtures.service(sticky, Fixtures.server("10.0.0.1:80", 1),
+                Fixtures.server("10.0.0.2:80", 1)), clock, log);
+        ServerState bound = up.select(up.newAttempt().reset(client(1), 1));
+        bound.release();
+        up.admin(bound.name(), AdminState.DRAINING, "deploy");
+        assertThat(up.select(up.newAttempt().reset(client(1), 2))).isSameAs(bound);
+        assertThat(up.select(up.newAttempt().reset(client(2), 3))).isNotSameAs(bound);
+        up.admin(bound.name(), AdminState.DISABLED, "deploy");
+        assertThat(up.select(up.newAttempt().reset(client(1), 4))).isNotSameAs(bound);
+    }
+
+    @Test
+    void hasEligibleTellsWhetherAnyServerCanTakeASession() {
+        Upstream up = Upstream.create(Fixtures.service(Strategy.ROUND_ROBIN, Fixtures.server("10.0.0.1:80", 1)), clock, log);
+        assertThat(up.hasEligible()).isTrue();
+        up.server("10.0.0.1:80").orElseThrow().connectFailed(clock.nanos(), "refused");
+        assertThat(up.hasEligible()).isFalse();
+        clock.advance(Duration.ofSeconds(11));
+        assertThat(up.hasEligible()).isTrue();
+    }
+}
