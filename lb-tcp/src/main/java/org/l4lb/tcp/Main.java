@@ -5,29 +5,33 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.l4lb.core.config.ConfigLoader;
 import org.l4lb.core.config.ConfigProblem;
 import org.l4lb.core.config.InvalidConfigException;
 import org.l4lb.core.config.LbConfig;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * {@code java -jar lb-tcp.jar [--check] CONFIG | --version}.
- * Exit codes: 0 fine, 2 bad configuration (nothing started), 64 bad command line.
+ * Exit codes: 0 fine (also after a drained stop), 1 could not start (a port taken, a server
+ * name that does not resolve), 2 bad configuration (nothing started), 64 bad command line.
  */
 public final class Main {
 
     static final int EXIT_OK = 0;
     static final int EXIT_BAD_CONFIG = 2;
+    static final int EXIT_START_FAILED = 1;
     static final int EXIT_USAGE = 64;
 
     private Main() {
     }
 
     public static void main(String[] args) {
-        int code = run(args, System.out, System.err);
-        if (code != EXIT_OK) {
-            System.exit(code);
-        }
+        System.exit(run(args, System.out, System.err));
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
@@ -56,11 +60,45 @@ public final class Main {
             out.println(file + ": configuration is ok (" + config.services().size() + " service(s))");
             return EXIT_OK;
         }
-        err.println("the data plane is not built yet (see the \"Data plane\" issue); use --check");
-        return EXIT_USAGE;
+        return serve(config, err);
     }
 
-    static String version() {
+    /** Runs the node until SIGTERM/SIGINT: the first drains, a second exits at once. */
+    private static int serve(LbConfig config, PrintStream err) {
+        Node node = new Node(config);
+        try {
+            node.start();
+        } catch (Exception e) {
+            err.println("l4lb: cannot start: " + e.getMessage());
+            LoggerFactory.getLogger(Main.class).error("cannot start", e);
+            return EXIT_START_FAILED;
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        AtomicBoolean stopping = new AtomicBoolean();
+        SignalHandler handler = sig -> {
+            if (stopping.compareAndSet(false, true)) {
+                LoggerFactory.getLogger(Main.class).info("SIG{}: draining (send it again to exit at once)", sig.getName());
+                stop.countDown();
+            } else {
+                LoggerFactory.getLogger(Main.class).warn("SIG{} again: exiting now", sig.getName());
+                Runtime.getRuntime().halt(EXIT_OK);
+            }
+        };
+        Signal.handle(new Signal("TERM"), handler);
+        Signal.handle(new Signal("INT"), handler);
+        try {
+            stop.await();
+            node.drain(config.shutdownTimeout());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            node.stop();
+        }
+        LoggerFactory.getLogger(Main.class).info("stopped");
+        return EXIT_OK;
+    }
+
+    public static String version() {
         try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
             Properties p = new Properties();
             if (in != null) {

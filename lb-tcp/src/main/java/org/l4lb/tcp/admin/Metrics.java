@@ -1,0 +1,64 @@
+package org.l4lb.tcp.admin;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.List;
+import org.l4lb.core.upstream.AdminState;
+import org.l4lb.core.upstream.ServerState;
+import org.l4lb.tcp.admission.Refusal;
+import org.l4lb.tcp.proxy.Service;
+import org.l4lb.tcp.proxy.SessionEnd;
+
+/**
+ * The node's metrics in Prometheus form. Meters read the counters the data path keeps anyway
+ * (function counters and gauges), so the hot path does no extra metric work.
+ */
+public final class Metrics {
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+    public Metrics(List<Service> services) {
+        for (Service svc : services) {
+            Tags t = Tags.of("service", svc.name());
+            Gauge.builder("l4lb.service.sessions.active", svc, Service::activeSessions).tags(t)
+                    .description("Client sessions open now").register(registry);
+            FunctionCounter.builder("l4lb.service.sessions", svc, Service::totalSessions).tags(t)
+                    .description("Client sessions admitted").register(registry);
+            FunctionCounter.builder("l4lb.service.retries", svc, Service::retries).tags(t)
+                    .description("Connects retried on another server (next-upstream)").register(registry);
+            for (Refusal r : Refusal.values()) {
+                FunctionCounter.builder("l4lb.service.refused", svc, s -> s.refusals(r)).tags(t.and("reason", r.label()))
+                        .description("Client connections refused before reaching a server").register(registry);
+            }
+            for (SessionEnd e : SessionEnd.values()) {
+                FunctionCounter.builder("l4lb.service.sessions.ended", svc, s -> s.ends(e)).tags(t.and("end", e.label()))
+                        .description("Sessions by how they ended").register(registry);
+            }
+            for (ServerState server : svc.upstream().servers()) {
+                Tags st = t.and("server", server.name());
+                Gauge.builder("l4lb.server.sessions.active", server, ServerState::sessions).tags(st).register(registry);
+                FunctionCounter.builder("l4lb.server.sessions", server, ServerState::totalSessions).tags(st).register(registry);
+                FunctionCounter.builder("l4lb.server.bytes", server, ServerState::bytesToServer)
+                        .tags(st.and("direction", "to-server")).register(registry);
+                FunctionCounter.builder("l4lb.server.bytes", server, ServerState::bytesToClient)
+                        .tags(st.and("direction", "to-client")).register(registry);
+                FunctionCounter.builder("l4lb.server.connect.failures", server, ServerState::connectFailures).tags(st)
+                        .description("Failed connects (refused, reset, timed out)").register(registry);
+                Gauge.builder("l4lb.server.health.up", server, s -> s.activeUp() ? 1 : 0).tags(st)
+                        .description("Active health check state (1 up)").register(registry);
+                Gauge.builder("l4lb.server.eligible", server, s -> s.eligible(System.nanoTime()) ? 1 : 0).tags(st)
+                        .description("Whether it may take a new session now").register(registry);
+                Gauge.builder("l4lb.server.weight", server, ServerState::weight).tags(st).register(registry);
+                Gauge.builder("l4lb.server.admin.enabled", server, s -> s.admin() == AdminState.ENABLED ? 1 : 0).tags(st)
+                        .register(registry);
+            }
+        }
+    }
+
+    public String scrape() {
+        return registry.scrape();
+    }
+}

@@ -1,0 +1,40 @@
+package org.l4lb.tcp.admin;
+
+import java.util.List;
+import org.l4lb.core.upstream.ServerState;
+import org.l4lb.tcp.Node;
+import org.l4lb.tcp.proxy.Service;
+
+/** What GET /status shows, as plain records Jackson writes as JSON. */
+record StatusView(String node, String version, String transport, boolean splice, int openSessions,
+        List<ServiceView> services) {
+
+    record ServiceView(String name, List<String> listen, String strategy, int activeSessions, long totalSessions,
+            long retries, List<ServerView> servers) {
+    }
+
+    record ServerView(String name, boolean backup, int weight, int effectiveWeight, String admin, boolean healthUp,
+            boolean passiveUp, int passiveFails, boolean eligible, int activeSessions, long totalSessions,
+            long connectFailures, long bytesToServer, long bytesToClient) {
+    }
+
+    static StatusView of(Node node, String version) {
+        long now = System.nanoTime();
+        List<ServiceView> services = node.services().stream().map(s -> service(s, now)).toList();
+        return new StatusView(node.name(), version, node.transport().name(), node.splice(),
+                node.openSessions(), services);
+    }
+
+    private static ServiceView service(Service s, long now) {
+        return new ServiceView(s.name(), s.config().listen().stream().map(Object::toString).toList(),
+                s.config().balance().strategy().configName(), s.activeSessions(), s.totalSessions(), s.retries(),
+                s.upstream().servers().stream().map(v -> server(v, now)).toList());
+    }
+
+    private static ServerView server(ServerState v, long now) {
+        return new ServerView(v.name(), v.config().backup(), v.weight(), v.effectiveWeight(now),
+                v.admin().name().toLowerCase(java.util.Locale.ROOT), v.activeUp(), v.passiveAvailable(now),
+                v.passiveFails(), v.eligible(now), v.sessions(), v.totalSessions(), v.connectFailures(),
+                v.bytesToServer(), v.bytesToClient());
+    }
+}

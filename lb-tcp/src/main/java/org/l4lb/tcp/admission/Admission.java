@@ -1,0 +1,94 @@
+package org.l4lb.tcp.admission;
+
+import java.net.InetAddress;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.l4lb.core.acl.AccessList;
+
+/**
+ * Whether a new client session may start: the service's allow/deny networks, the node's global
+ * limit, the service's limit and the per-client-address limit. A granted session holds one unit of
+ * each limit until {@link #release}.
+ */
+public final class Admission {
+
+    private final AccessList access;
+    private final AtomicInteger global;
+    private final int globalMax;
+    private final AtomicInteger service = new AtomicInteger();
+    private final int serviceMax;
+    private final int perClientMax;
+    private final ConcurrentHashMap<InetAddress, AtomicInteger> perClient = new ConcurrentHashMap<>();
+
+    public Admission(AccessList access, AtomicInteger global, int globalMax, int serviceMax, int perClientMax) {
+        this.access = access;
+        this.global = global;
+        this.globalMax = globalMax;
+        this.serviceMax = serviceMax;
+        this.perClientMax = perClientMax;
+    }
+
+    /** @return null when admitted (the caller must {@link #release} later), else why not */
+    public Refusal admit(InetAddress client) {
+        if (!access.permits(client.getAddress())) {
+            return Refusal.DENIED;
+        }
+        if (!take(global, globalMax)) {
+            return Refusal.GLOBAL_LIMIT;
+        }
+        if (!take(service, serviceMax)) {
+            global.decrementAndGet();
+            return Refusal.SERVICE_LIMIT;
+        }
+        if (perClientMax > 0) {
+            boolean[] ok = {false};
+            perClient.compute(client, (k, n) -> {
+                AtomicInteger c = n == null ? new AtomicInteger() : n;
+                if (c.get() < perClientMax) {
+                    c.incrementAndGet();
+                    ok[0] = true;
+                }
+                return c.get() == 0 ? null : c;
+            });
+            if (!ok[0]) {
+                service.decrementAndGet();
+                global.decrementAndGet();
+                return Refusal.CLIENT_LIMIT;
+            }
+        }
+        return null;
+    }
+
+    public void release(InetAddress client) {
+        if (perClientMax > 0) {
+            perClient.computeIfPresent(client, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
+        }
+        service.decrementAndGet();
+        global.decrementAndGet();
+    }
+
+    public int active() {
+        return service.get();
+    }
+
+    /** Client addresses with open sessions (bounded by the sessions themselves). */
+    public int trackedClients() {
+        return perClient.size();
+    }
+
+    private static boolean take(AtomicInteger counter, int max) {
+        if (max == 0) {
+            counter.incrementAndGet();
+            return true;
+        }
+        while (true) {
+            int n = counter.get();
+            if (n >= max) {
+                return false;
+            }
+            if (counter.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package org.l4lb.tcp.proxy;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
+import org.l4lb.core.config.ProxyProtocol;
+import org.l4lb.core.config.ServerAddress;
+import org.l4lb.tcp.proxyprotocol.ProxyHeaders;
+import org.l4lb.core.upstream.ServerState;
+
+/**
+ * Connects a session to a server on the client's event loop; a refused or timed-out connect is
+ * counted against that server (passive health) and the next eligible server is tried, up to
+ * next-upstream-tries and next-upstream-timeout (nginx proxy_next_upstream), before the client is closed.
+ */
+final class Connector {
+
+    private final Bootstrap template;
+    private final Bootstrap domainTemplate;
+    private final Splicer splicer;
+
+    Connector(Bootstrap template, Bootstrap domainTemplate, Splicer splicer) {
+        this.template = template;
+        this.domainTemplate = domainTemplate;
+        this.splicer = splicer;
+    }
+
+    static Bootstrap template(Class<? extends Channel> channelClass, WriteBufferWaterMark waterMark, boolean tcp) {
+        Bootstrap b = new Bootstrap().channel(channelClass)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        // The relay is added once connected.
+                    }
+                });
+        if (tcp) {
+            b.option(ChannelOption.TCP_NODELAY, true);
+        }
+        return b;
+    }
+
+    void connect(Session s) {
+        if (s.ended()) {
+            return;
+        }
+        SessionOptions o = s.options;
+        int picks = s.attempt.picks();
+        if (picks > 0) {
+            boolean triesLeft = o.nextUpstreamTries() == 0 || picks < o.nextUpstreamTries();
+            boolean timeLeft = o.nextUpstreamTimeoutNanos() == 0 || System.nanoTime() - s.started < o.nextUpstreamTimeoutNanos();
+            if (!triesLeft || !timeLeft) {
+                s.end(SessionEnd.CONNECT_FAILED);
+                return;
+            }
+            s.service.retried();
+        }
+        ServerState server = s.service.upstream().select(s.attempt);
+        if (server == null) {
+            if (picks == 0) {
+                s.service.problem("no server can take a session (all down, disabled or full)");
+            }
+            s.end(picks == 0 ? SessionEnd.NO_SERVER : SessionEnd.CONNECT_FAILED);
+            return;
+        }
+        s.server = server;
+        boolean unix = server.config().address() instanceof ServerAddress.Unix;
+        Bootstrap b = (unix ? domainTemplate : template).clone(s.client.eventLoop())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, o.connectTimeoutMillis())
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new CountingAllocator(s, false));
+        ChannelFuture f = b.connect(s.service.address(server));
+        s.backend = f.channel();
+        f.addListener((ChannelFutureListener) done -> {
+            if (done.isSuccess()) {
+                connected(s, server, done.channel());
+            } else {
+                failed(s, server, done.cause());
+            }
+        });
+    }
+
+    private void failed(Session s, ServerState server, Throwable cause) {
+        if (s.ended()) {
+            // The client left while we connected; end() already released the server.
+            return;
+        }
+        server.connectFailed(System.nanoTime(), String.valueOf(cause.getMessage()));
+        server.release();
+        s.server = null;
+        s.backend = null;
+        connect(s);
+    }
+
+    private void connected(Session s, ServerState server, Channel backend) {
+        server.connected(System.nanoTime());
+        if (s.ended()) {
+            backend.close();
+            return;
+        }
+        if (s.options.proxyProtocol() != ProxyProtocol.OFF) {
+            backend.pipeline().addLast(HAProxyMessageEncoder.INSTANCE);
+            backend.write(ProxyHeaders.header(s.options.proxyProtocol(), s.clientAddress, s.localAddress));
+            backend.pipeline().remove(HAProxyMessageEncoder.INSTANCE);
+        }
+        while (!s.early.isEmpty()) {
+            ByteBuf b = s.early.poll();
+            s.transferred(true, b.readableBytes());
+            backend.write(b);
+        }
+        backend.flush();
+        s.client.pipeline().remove(Frontend.NAME);
+        s.relaying = true;
+        if (s.options.splice() && splicer != null && splicer.canSplice(s.client, backend)) {
+            splicer.start(s);
+        } else {
+            s.client.pipeline().addLast("relay", new Relay(s, backend, true));
+            backend.pipeline().addLast("relay", new Relay(s, s.client, false));
+            Session.resumeReading(s.client);
+            backend.config().setAutoRead(true);
+        }
+        if (Session.inputShut(s.client)) {
+            // The client sent everything and its FIN while we were connecting: pass the FIN on.
+            s.inputShutdown(true);
+        }
+        new IdleWatch(s, s.options.idleTimeoutNanos()).start();
+    }
+}

@@ -1,0 +1,100 @@
+package org.l4lb.tcp.proxy;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import org.l4lb.core.config.HostPort;
+import org.l4lb.core.config.InetLiteral;
+import org.l4lb.tcp.transport.Transport;
+
+/** The listeners of all services, on shared event loops, and the sessions they open. */
+public final class DataPlane {
+
+    /**
+     * Per-direction outbound buffer bounds. Reading stops above the high mark, so a session never
+     * holds much more than this in user space however slow its reader.
+     */
+    static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
+
+    private final Transport transport;
+    private final EventLoopGroup acceptors;
+    private final EventLoopGroup workers;
+    private final SessionRegistry sessions = new SessionRegistry();
+    private final Connector connector;
+    private final boolean splice;
+    private final List<Channel> listeners = new ArrayList<>();
+
+    public DataPlane(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers, boolean splice) {
+        this.transport = transport;
+        this.acceptors = acceptors;
+        this.workers = workers;
+        this.splice = splice;
+        Bootstrap tcp = Connector.template(transport.socketChannel(), WATER_MARK, true);
+        Bootstrap unix = transport.domainSocketChannel() == null ? tcp
+                : Connector.template(transport.domainSocketChannel(), WATER_MARK, false);
+        this.connector = new Connector(tcp, unix, splice ? EpollSplicer.create(transport) : null);
+    }
+
+    public boolean splice() {
+        return splice;
+    }
+
+    public SessionRegistry sessions() {
+        return sessions;
+    }
+
+    /** Binds every listen address of the service; throws if one cannot be bound. */
+    public void listen(Service service) throws InterruptedException {
+        SessionOptions options = SessionOptions.of(service.config(), splice);
+        for (HostPort hp : service.config().listen()) {
+            ServerBootstrap b = new ServerBootstrap().group(acceptors, workers).channel(transport.serverChannel())
+                    .option(ChannelOption.SO_BACKLOG, 4096)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.AUTO_READ, false)
+                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                    .childHandler(new ChannelInitializer<>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            Session session = new Session(service, ch, options);
+                            // Before the first read: the transport caches the handle it makes.
+                            ch.config().setRecvByteBufAllocator(new CountingAllocator(session, true));
+                            if (options.acceptProxy()) {
+                                ch.pipeline().addLast(new HAProxyMessageDecoder());
+                            }
+                            ch.pipeline().addLast(Frontend.NAME, new Frontend(session, connector, sessions));
+                        }
+                    });
+            Channel ch = b.bind(socketAddress(hp)).sync().channel();
+            listeners.add(ch);
+        }
+    }
+
+    static InetSocketAddress socketAddress(HostPort hp) {
+        String h = hp.host();
+        if (InetLiteral.isIpv4(h) || InetLiteral.isIpv6(h)) {
+            return new InetSocketAddress(InetLiteral.parse(h), hp.port());
+        }
+        return new InetSocketAddress(h, hp.port());
+    }
+
+    public List<Channel> listeners() {
+        return List.copyOf(listeners);
+    }
+
+    /** Stops accepting; open sessions go on. */
+    public void stopAccepting() {
+        for (Channel ch : listeners) {
+            ch.close().syncUninterruptibly();
+        }
+    }
+}

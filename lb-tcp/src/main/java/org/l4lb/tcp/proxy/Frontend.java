@@ -1,0 +1,112 @@
+package org.l4lb.tcp.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import org.l4lb.tcp.admission.Refusal;
+
+/**
+ * The first handler of an accepted client: reads the PROXY header if the service expects one,
+ * admits the client (ACL and limits, on the address the header carries), and starts connecting.
+ * It leaves the pipeline once the relay takes over.
+ */
+final class Frontend extends ChannelInboundHandlerAdapter {
+
+    static final String NAME = "frontend";
+
+    private final Service service;
+    private final SessionOptions options;
+    private final Connector connector;
+    private final SessionRegistry registry;
+    private final Session session;
+    private ScheduledFuture<?> headerTimeout;
+    private boolean started;
+
+    Frontend(Session session, Connector connector, SessionRegistry registry) {
+        this.session = session;
+        this.service = session.service;
+        this.options = session.options;
+        this.connector = connector;
+        this.registry = registry;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        registry.add(session);
+        if (options.acceptProxy()) {
+            headerTimeout = ctx.executor().schedule(() -> {
+                service.problem("no PROXY header from " + Session.text(session.clientAddress) + " in time");
+                session.end(SessionEnd.PROXY_HEADER_TIMEOUT);
+            }, options.acceptProxyTimeoutNanos(), TimeUnit.NANOSECONDS);
+            ctx.read();
+        } else {
+            start();
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HAProxyMessage header) {
+            try {
+                session.proxiedBy(header);
+            } finally {
+                header.release();
+            }
+            headerTimeout.cancel(false);
+            start();
+        } else if (session.ended()) {
+            ((ByteBuf) msg).release();
+        } else {
+            // Bytes that followed the PROXY header in the same read: sent once connected.
+            session.early.add((ByteBuf) msg);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (!started && !session.ended()) {
+            ctx.read();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (headerTimeout != null) {
+            headerTimeout.cancel(false);
+        }
+        session.end(SessionEnd.CLIENT_CLOSED);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof DecoderException) {
+            service.problem("bad PROXY header from " + Session.text(session.clientAddress) + ": " + cause.getMessage());
+            session.end(SessionEnd.PROXY_HEADER_INVALID);
+        } else if (cause instanceof IOException) {
+            session.end(SessionEnd.CLIENT_RESET);
+        } else {
+            service.problem("client error: " + cause);
+            session.end(SessionEnd.CLIENT_RESET);
+        }
+    }
+
+    private void start() {
+        started = true;
+        Refusal refusal = service.admission().admit(session.clientAddress.getAddress());
+        if (refusal != null) {
+            service.refused(refusal, Session.text(session.clientAddress));
+            session.end(SessionEnd.REFUSED);
+            return;
+        }
+        session.admitted();
+        session.attempt = service.upstream().newAttempt().reset(session.clientAddress.getAddress(),
+                session.clientAddress.getPort());
+        connector.connect(session);
+    }
+}

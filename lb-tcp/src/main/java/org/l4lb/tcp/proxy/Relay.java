@@ -1,0 +1,69 @@
+package org.l4lb.tcp.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import java.io.IOException;
+
+/**
+ * Moves bytes read on one channel to the other with back-pressure: when the other side's outbound
+ * buffer passes its high-water mark this side stops reading, and reading resumes when it drains.
+ * So a slow reader stalls the fast writer and nothing buffers without bound.
+ */
+final class Relay extends ChannelInboundHandlerAdapter {
+
+    private final Session session;
+    private final Channel peer;
+    private final boolean fromClient;
+
+    Relay(Session session, Channel peer, boolean fromClient) {
+        this.session = session;
+        this.peer = peer;
+        this.fromClient = fromClient;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        // The bytes were counted by the channel's CountingAllocator as they were read.
+        peer.write(msg, peer.voidPromise());
+        if (!peer.isWritable()) {
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        peer.flush();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable() && !session.ended()) {
+            // This side drained what the peer sent: let the peer read again.
+            Session.resumeReading(peer);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            session.inputShutdown(fromClient);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        session.end(fromClient ? SessionEnd.CLIENT_CLOSED : SessionEnd.SERVER_CLOSED);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            session.end(fromClient ? SessionEnd.CLIENT_RESET : SessionEnd.SERVER_RESET);
+        } else {
+            session.service.problem("relay error from " + (fromClient ? "client" : "server") + ": " + cause);
+            session.end(fromClient ? SessionEnd.CLIENT_RESET : SessionEnd.SERVER_RESET);
+        }
+    }
+}

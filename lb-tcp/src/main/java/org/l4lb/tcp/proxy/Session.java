@@ -1,0 +1,186 @@
+package org.l4lb.tcp.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import org.l4lb.core.balance.Attempt;
+import org.l4lb.core.upstream.ServerState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection and, once connected, its server connection. Every method runs on the
+ * client channel's event loop (the server channel is registered on the same loop), so nothing here
+ * needs a lock.
+ */
+final class Session {
+
+    private static final Logger ACCESS = LoggerFactory.getLogger("access");
+
+    final Service service;
+    final Channel client;
+    final SessionOptions options;
+    /** The client as strategies, ACLs and logs see it: the PROXY header's source when accepted. */
+    InetSocketAddress clientAddress;
+    /** Where the client connected to: the PROXY header's destination when accepted. */
+    InetSocketAddress localAddress;
+    Attempt attempt;
+    ServerState server;
+    Channel backend;
+    final long started = System.nanoTime();
+    long lastActivity = started;
+    long bytesUp;
+    long bytesDown;
+    /** Set when the relay starts; from then on every byte read is payload. */
+    boolean relaying;
+    private boolean admitted;
+    private boolean clientInputShut;
+    private boolean serverInputShut;
+    private SessionEnd firstClose;
+    private SessionEnd end;
+    /** Bytes that came with a PROXY header, before the server connection exists. */
+    final ArrayDeque<ByteBuf> early = new ArrayDeque<>();
+
+    Session(Service service, Channel client, SessionOptions options) {
+        this.service = service;
+        this.client = client;
+        this.options = options;
+        this.clientAddress = (InetSocketAddress) client.remoteAddress();
+        this.localAddress = (InetSocketAddress) client.localAddress();
+    }
+
+    boolean ended() {
+        return end != null;
+    }
+
+    void admitted() {
+        admitted = true;
+        service.started();
+    }
+
+    void touch() {
+        lastActivity = System.nanoTime();
+    }
+
+    void transferred(boolean fromClient, int bytes) {
+        if (fromClient) {
+            bytesUp += bytes;
+        } else {
+            bytesDown += bytes;
+        }
+        // Live, so /metrics shows the bytes of long sessions while they run.
+        server.addBytes(fromClient ? bytes : 0, fromClient ? 0 : bytes);
+        lastActivity = System.nanoTime();
+    }
+
+    /** Turns reading back on, unless that side already sent its FIN (epoll refuses to watch it then). */
+    static void resumeReading(Channel ch) {
+        if (ch.isActive() && !(ch instanceof DuplexChannel d && d.isInputShutdown())) {
+            ch.config().setAutoRead(true);
+        }
+    }
+
+    static boolean inputShut(Channel ch) {
+        return ch instanceof DuplexChannel d && d.isInputShutdown();
+    }
+
+    /** A FIN arrived from one side: pass it on once what came before it is written, keep the other way open. */
+    void inputShutdown(boolean fromClient) {
+        if (firstClose == null) {
+            firstClose = fromClient ? SessionEnd.CLIENT_CLOSED : SessionEnd.SERVER_CLOSED;
+        }
+        Channel peer = fromClient ? backend : client;
+        if (fromClient) {
+            clientInputShut = true;
+        } else {
+            serverInputShut = true;
+        }
+        if (clientInputShut && serverInputShut) {
+            end(firstClose);
+            return;
+        }
+        if (peer != null && peer.isActive()) {
+            peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
+                if (f.isSuccess() && peer instanceof DuplexChannel duplex && !duplex.isOutputShutdown()) {
+                    duplex.shutdownOutput();
+                }
+            });
+        }
+    }
+
+    /**
+     * Ends the session once: closes both sides (in order, or with a reset where one side reset),
+     * releases the server slot and the admission units, counts and logs it.
+     */
+    void end(SessionEnd why) {
+        if (end != null) {
+            return;
+        }
+        end = why;
+        for (ByteBuf b : early) {
+            b.release();
+        }
+        early.clear();
+        Channel toReset = switch (why) {
+            case CLIENT_RESET -> backend;
+            case SERVER_RESET, PROXY_HEADER_INVALID -> client;
+            default -> null;
+        };
+        close(client, client == toReset);
+        if (backend != null) {
+            close(backend, backend == toReset);
+        }
+        if (server != null) {
+            server.release();
+        }
+        if (admitted) {
+            service.admission().release(clientAddress.getAddress());
+        }
+        service.ended(why);
+        if (ACCESS.isInfoEnabled()) {
+            ACCESS.info("{} {} -> {} tries={} up={} down={} time={}ms end={}", service.name(), text(clientAddress),
+                    server == null ? "-" : server.name(), attempt == null ? 0 : attempt.picks(), bytesUp, bytesDown,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), why.label());
+        }
+    }
+
+    private static void close(Channel ch, boolean reset) {
+        if (!ch.isOpen()) {
+            return;
+        }
+        if (reset) {
+            // SO_LINGER 0 turns the close into a RST, which is what the other side did to us.
+            try {
+                ch.config().setOption(ChannelOption.SO_LINGER, 0);
+            } catch (RuntimeException ignored) {
+                // Unix domain sockets have no reset; a plain close is the closest.
+            }
+            ch.close();
+        } else {
+            ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    static String text(InetSocketAddress a) {
+        if (a == null) {
+            return "-";
+        }
+        String host = a.getAddress().getHostAddress();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+
+    /** Takes the addresses a PROXY header carries (not for LOCAL or UNKNOWN, which carry none). */
+    void proxiedBy(HAProxyMessage header) {
+        if (header.sourceAddress() != null && header.destinationAddress() != null) {
+            clientAddress = new InetSocketAddress(header.sourceAddress(), header.sourcePort());
+            localAddress = new InetSocketAddress(header.destinationAddress(), header.destinationPort());
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package org.l4lb.tcp.proxy;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** The open sessions of the node, so a shutdown can wait for them and then end the rest. */
+public final class SessionRegistry {
+
+    private final Set<Session> open = ConcurrentHashMap.newKeySet();
+
+    void add(Session s) {
+        open.add(s);
+        s.client.closeFuture().addListener(f -> open.remove(s));
+    }
+
+    public int size() {
+        return open.size();
+    }
+
+    /** Ends every open session (shutdown-timeout passed). */
+    public void endAll() {
+        for (Session s : open) {
+            s.client.eventLoop().execute(() -> s.end(SessionEnd.SHUTDOWN));
+        }
+    }
+}
