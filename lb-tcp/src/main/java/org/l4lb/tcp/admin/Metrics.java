@@ -3,6 +3,9 @@ package org.l4lb.tcp.admin;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.netty.util.internal.PlatformDependent;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.List;
@@ -21,6 +24,11 @@ public final class Metrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
     public Metrics(List<Service> services) {
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        // Netty's pooled direct buffers bypass the JVM's buffer-pool accounting: count them here.
+        Gauge.builder("l4lb.netty.direct.memory.used", PlatformDependent::usedDirectMemory).baseUnit("bytes")
+                .description("Direct memory Netty holds (pooled buffers included)").register(registry);
         for (Service svc : services) {
             Tags t = Tags.of("service", svc.name());
             Gauge.builder("l4lb.service.sessions.active", svc, Service::activeSessions).tags(t)

@@ -23,12 +23,10 @@ final class Connector {
 
     private final Bootstrap template;
     private final Bootstrap domainTemplate;
-    private final Splicer splicer;
 
-    Connector(Bootstrap template, Bootstrap domainTemplate, Splicer splicer) {
+    Connector(Bootstrap template, Bootstrap domainTemplate) {
         this.template = template;
         this.domainTemplate = domainTemplate;
-        this.splicer = splicer;
     }
 
     static Bootstrap template(Class<? extends Channel> channelClass, WriteBufferWaterMark waterMark, boolean tcp) {
@@ -118,14 +116,10 @@ final class Connector {
         backend.flush();
         s.client.pipeline().remove(Frontend.NAME);
         s.relaying = true;
-        if (s.options.splice() && splicer != null && splicer.canSplice(s.client, backend)) {
-            splicer.start(s);
-        } else {
-            s.client.pipeline().addLast("relay", new Relay(s, backend, true));
-            backend.pipeline().addLast("relay", new Relay(s, s.client, false));
-            Session.resumeReading(s.client);
-            backend.config().setAutoRead(true);
-        }
+        s.client.pipeline().addLast("relay", new Relay(s, backend, true));
+        backend.pipeline().addLast("relay", new Relay(s, s.client, false));
+        Session.resumeReading(s.client);
+        backend.config().setAutoRead(true);
         if (Session.inputShut(s.client)) {
             // The client sent everything and its FIN while we were connecting: pass the FIN on.
             s.inputShutdown(true);

@@ -29,22 +29,16 @@ public final class DataPlane {
     private final EventLoopGroup workers;
     private final SessionRegistry sessions = new SessionRegistry();
     private final Connector connector;
-    private final boolean splice;
     private final List<Channel> listeners = new ArrayList<>();
 
-    public DataPlane(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers, boolean splice) {
+    public DataPlane(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers) {
         this.transport = transport;
         this.acceptors = acceptors;
         this.workers = workers;
-        this.splice = splice;
         Bootstrap tcp = Connector.template(transport.socketChannel(), WATER_MARK, true);
         Bootstrap unix = transport.domainSocketChannel() == null ? tcp
                 : Connector.template(transport.domainSocketChannel(), WATER_MARK, false);
-        this.connector = new Connector(tcp, unix, splice ? EpollSplicer.create(transport) : null);
-    }
-
-    public boolean splice() {
-        return splice;
+        this.connector = new Connector(tcp, unix);
     }
 
     public SessionRegistry sessions() {
@@ -53,7 +47,7 @@ public final class DataPlane {
 
     /** Binds every listen address of the service; throws if one cannot be bound. */
     public void listen(Service service) throws InterruptedException {
-        SessionOptions options = SessionOptions.of(service.config(), splice);
+        SessionOptions options = SessionOptions.of(service.config());
         for (HostPort hp : service.config().listen()) {
             ServerBootstrap b = new ServerBootstrap().group(acceptors, workers).channel(transport.serverChannel())
                     .option(ChannelOption.SO_BACKLOG, 4096)

@@ -1,0 +1,89 @@
+package org.l4lb.tcp.it;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A test server on loopback with one thread per connection, running a given conversation. */
+final class Backend implements AutoCloseable {
+
+    interface Conversation {
+        void run(Socket s) throws Exception;
+    }
+
+    final String name;
+    final int port;
+    private final Conversation conversation;
+    private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r);
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile ServerSocket server;
+    final AtomicInteger accepted = new AtomicInteger();
+
+    Backend(String name, Conversation conversation) throws IOException {
+        this(name, Ports.free(), conversation);
+    }
+
+    Backend(String name, int port, Conversation conversation) throws IOException {
+        this.name = name;
+        this.port = port;
+        this.conversation = conversation;
+        start();
+    }
+
+    /** Listens (again, after {@link #stop}) on the same port. */
+    void start() throws IOException {
+        ServerSocket s = new ServerSocket();
+        s.setReuseAddress(true);
+        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1024);
+        server = s;
+        threads.execute(() -> {
+            while (!s.isClosed()) {
+                try {
+                    Socket c = s.accept();
+                    accepted.incrementAndGet();
+                    threads.execute(() -> {
+                        try (c) {
+                            conversation.run(c);
+                        } catch (Exception ignored) {
+                            // the test on the client side says what went wrong
+                        }
+                    });
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
+    }
+
+    /** Stops listening: new connects are refused, as when the server process dies. */
+    void stop() throws IOException {
+        server.close();
+    }
+
+    String address() {
+        return "127.0.0.1:" + port;
+    }
+
+    /** Answers every connection with its name and closes. */
+    static Backend naming(String name) throws IOException {
+        return new Backend(name, s -> {
+            s.getOutputStream().write(name.getBytes());
+            s.shutdownOutput();
+            s.getInputStream().readAllBytes();
+        });
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        threads.shutdownNow();
+    }
+}
