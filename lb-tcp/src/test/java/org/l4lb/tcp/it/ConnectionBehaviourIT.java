@@ -1,0 +1,279 @@
+package org.l4lb.tcp.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Half-close, resets, timeouts and limits, each through a real lb-tcp process. */
+class ConnectionBehaviourIT {
+
+    @TempDir
+    Path dir;
+
+    private static String service(int port, String servers, String extra) {
+        return """
+                services.s {
+                  listen = ["127.0.0.1:%d"]
+                  servers = [%s]
+                  %s
+                }
+                """.formatted(port, servers, extra);
+    }
+
+    private static String quoted(Backend... backends) {
+        List<String> q = new ArrayList<>();
+        for (Backend b : backends) {
+            q.add("\"" + b.address() + "\"");
+        }
+        return String.join(", ", q);
+    }
+
+    @Test
+    void halfCloseDeliversTheWholeReplyAfterTheClientsFin() throws Exception {
+        // The server reads to EOF first, then answers with 3 MiB: only works if our FIN reached it
+        // and its reply still flows back after it.
+        try (Backend b = new Backend("b", s -> {
+            long n = Streams.read(s.getInputStream(), Long.MAX_VALUE).bytes();
+            new java.io.DataOutputStream(s.getOutputStream()).writeLong(n);
+            Streams.write(s.getOutputStream(), 9, 3 << 20);
+        })) {
+            int port = Ports.free();
+            try (LbProcess lb = LbProcess.start(dir, service(port, quoted(b), ""))) {
+                try (Socket c = new Socket("127.0.0.1", port)) {
+                    Streams.write(c.getOutputStream(), 5, 123_457);
+                    c.shutdownOutput();
+                    DataInputStream in = new DataInputStream(c.getInputStream());
+                    assertThat(in.readLong()).isEqualTo(123_457);
+                    Streams.Read r = Streams.read(in, Long.MAX_VALUE);
+                    assertThat(r.bytes()).isEqualTo(3 << 20);
+                    assertThat(r.sha256()).isEqualTo(Streams.expected(9, 3 << 20));
+                }
+            }
+        }
+    }
+
+    @Test
+    void aResetFromTheServerResetsTheClient() throws Exception {
+        try (Backend b = new Backend("b", s -> {
+            s.getInputStream().read();
+            s.setSoLinger(true, 0);
+            s.close();
+        })) {
+            int port = Ports.free();
+            try (LbProcess lb = LbProcess.start(dir, service(port, quoted(b), ""))) {
+                try (Socket c = new Socket("127.0.0.1", port)) {
+                    c.getOutputStream().write(1);
+                    assertThatThrownBy(() -> c.getInputStream().read()).isInstanceOf(SocketException.class)
+                            .hasMessageContaining("reset");
+                }
+                DataIntegrityIT.waitForAccessLines(lb, 1);
+                assertThat(lb.accessLines()).singleElement().asString().contains("end=server-reset");
+            }
+        }
+    }
+
+    @Test
+    void idleTimeoutClosesASilentSession() throws Exception {
+        try (Backend b = new Backend("b", s -> s.getInputStream().read())) {
+            int port = Ports.free();
+            try (LbProcess lb = LbProcess.start(dir, service(port, quoted(b), "idle-timeout = 600ms"))) {
+                try (Socket c = new Socket("127.0.0.1", port)) {
+                    c.setSoTimeout(5000);
+                    long t0 = System.nanoTime();
+                    assertThat(c.getInputStream().read()).isEqualTo(-1);
+                    long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                    assertThat(ms).isBetween(500L, 3000L);
+                }
+                DataIntegrityIT.waitForAccessLines(lb, 1);
+                assertThat(lb.accessLines()).singleElement().asString().contains("end=idle-timeout");
+            }
+        }
+    }
+
+    @Test
+    void connectTimeoutMovesOnToTheNextServer() throws Exception {
+        // A listener whose accept queue is full drops further SYNs: a connect to it hangs, as to a dead host.
+        try (ServerSocket blackhole = new ServerSocket()) {
+            blackhole.bind(new InetSocketAddress("127.0.0.1", 0), 1);
+            List<Socket> fillers = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                Socket f = new Socket();
+                try {
+                    f.connect(blackhole.getLocalSocketAddress(), 200);
+                    fillers.add(f);
+                } catch (IOException e) {
+                    f.close();
+                }
+            }
+            try (Backend good = Backend.naming("good")) {
+                int port = Ports.free();
+                String servers = "\"127.0.0.1:" + blackhole.getLocalPort() + "\", " + quoted(good);
+                try (LbProcess lb = LbProcess.start(dir, service(port, servers,
+                        "connect-timeout = 300ms\nhealth-check.type = none"))) {
+                    for (int i = 0; i < 2; i++) {
+                        try (Socket c = new Socket("127.0.0.1", port)) {
+                            c.setSoTimeout(5000);
+                            assertThat(new String(c.getInputStream().readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("good");
+                        }
+                    }
+                    DataIntegrityIT.waitForAccessLines(lb, 2);
+                    assertThat(lb.log()).contains("passive down").contains("timed out");
+                    assertThat(lb.accessLines().get(0)).contains("tries=2").contains("-> " + good.address());
+                }
+            } finally {
+                for (Socket f : fillers) {
+                    f.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void maxConnsOfTheOnlyServerRefusesTheSecondSession() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        try (Backend b = new Backend("b", s -> {
+            s.getOutputStream().write('x');
+            release.await(10, TimeUnit.SECONDS);
+        })) {
+            int port = Ports.free();
+            String servers = "{ address = \"" + b.address() + "\", max-conns = 1 }";
+            try (LbProcess lb = LbProcess.start(dir, service(port, servers, ""))) {
+                try (Socket first = new Socket("127.0.0.1", port)) {
+                    assertThat(first.getInputStream().read()).isEqualTo('x');
+                    try (Socket second = new Socket("127.0.0.1", port)) {
+                        second.setSoTimeout(5000);
+                        assertThat(second.getInputStream().read()).as("the full server refuses the second").isEqualTo(-1);
+                    }
+                    release.countDown();
+                }
+                DataIntegrityIT.waitForAccessLines(lb, 2);
+                assertThat(lb.accessLines()).anySatisfy(l -> assertThat(l).contains("end=no-server"));
+            }
+        }
+    }
+
+    @Test
+    void perClientLimitRefusesTheThirdSessionFromOneAddressOnly() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        try (Backend b = new Backend("b", s -> {
+            s.getOutputStream().write('x');
+            release.await(10, TimeUnit.SECONDS);
+        })) {
+            int port = Ports.free();
+            try (LbProcess lb = LbProcess.start(dir, service(port, quoted(b), "max-connections-per-client = 2"))) {
+                List<Socket> held = new ArrayList<>();
+                try {
+                    for (int i = 0; i < 2; i++) {
+                        Socket s = new Socket("127.0.0.1", port);
+                        held.add(s);
+                        assertThat(s.getInputStream().read()).isEqualTo('x');
+                    }
+                    try (Socket third = new Socket("127.0.0.1", port)) {
+                        third.setSoTimeout(5000);
+                        assertThat(third.getInputStream().read()).isEqualTo(-1);
+                    }
+                    try (Socket other = new Socket()) {
+                        other.bind(new InetSocketAddress("127.0.0.2", 0));
+                        other.connect(new InetSocketAddress("127.0.0.1", port));
+                        assertThat(other.getInputStream().read()).as("another client address").isEqualTo('x');
+                    }
+                } finally {
+                    release.countDown();
+                    for (Socket s : held) {
+                        s.close();
+                    }
+                }
+                assertThat(lb.metric("l4lb_service_refused_total{reason=\"client-limit\",service=\"s\"}")).isEqualTo(1.0);
+                assertThat(lb.log()).contains("refused 127.0.0.1:").contains("client-limit");
+            }
+        }
+    }
+
+    @Test
+    void denyRuleRefusesItsNetworkAndCountsIt() throws Exception {
+        try (Backend b = Backend.naming("b")) {
+            int port = Ports.free();
+            try (LbProcess lb = LbProcess.start(dir, service(port, quoted(b), "deny = [\"127.0.0.3/32\"]"))) {
+                try (Socket denied = new Socket()) {
+                    denied.bind(new InetSocketAddress("127.0.0.3", 0));
+                    denied.connect(new InetSocketAddress("127.0.0.1", port));
+                    denied.setSoTimeout(5000);
+                    assertThat(denied.getInputStream().read()).isEqualTo(-1);
+                }
+                try (Socket allowed = new Socket()) {
+                    allowed.bind(new InetSocketAddress("127.0.0.4", 0));
+                    allowed.connect(new InetSocketAddress("127.0.0.1", port));
+                    assertThat(new String(allowed.getInputStream().readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("b");
+                }
+                assertThat(lb.metric("l4lb_service_refused_total{reason=\"denied\",service=\"s\"}")).isEqualTo(1.0);
+                assertThat(b.accepted.get()).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
+    void sigtermDrainsOpenSessionsAndRefusesNewOnes() throws Exception {
+        CountDownLatch finish = new CountDownLatch(1);
+        try (Backend b = new Backend("b", s -> {
+            s.getOutputStream().write('1');
+            finish.await(20, TimeUnit.SECONDS);
+            s.getOutputStream().write('2');
+            s.shutdownOutput();
+        })) {
+            int port = Ports.free();
+            try (LbProcess lb = LbProcess.start(dir, service(port, quoted(b), "") + "shutdown-timeout = 20s\n")) {
+                try (Socket open = new Socket("127.0.0.1", port)) {
+                    InputStream in = open.getInputStream();
+                    assertThat(in.read()).isEqualTo('1');
+                    lb.signal("TERM");
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                    while (!lb.log().contains("draining:") && System.nanoTime() < deadline) {
+                        Thread.sleep(20);
+                    }
+                    assertThatThrownBy(() -> new Socket("127.0.0.1", port).close()).as("not accepting any more")
+                            .isInstanceOf(java.net.ConnectException.class);
+                    assertThat(lb.alive()).isTrue();
+                    finish.countDown();
+                    assertThat(in.read()).as("the open session finishes").isEqualTo('2');
+                    assertThat(in.read()).isEqualTo(-1);
+                }
+                assertThat(lb.waitFor(java.time.Duration.ofSeconds(10))).isTrue();
+                assertThat(lb.exitValue()).isZero();
+            }
+        }
+    }
+
+    @Test
+    void secondSigtermExitsAtOnce() throws Exception {
+        try (Backend b = new Backend("b", s -> {
+            s.getOutputStream().write('1');
+            Thread.sleep(30_000);
+        })) {
+            int port = Ports.free();
+            try (LbProcess lb = LbProcess.start(dir, service(port, quoted(b), "") + "shutdown-timeout = 60s\n");
+                    Socket open = new Socket("127.0.0.1", port)) {
+                assertThat(open.getInputStream().read()).isEqualTo('1');
+                lb.signal("TERM");
+                Thread.sleep(500);
+                assertThat(lb.alive()).as("draining the open session").isTrue();
+                lb.signal("TERM");
+                assertThat(lb.waitFor(java.time.Duration.ofSeconds(5))).isTrue();
+            }
+        }
+    }
+}
