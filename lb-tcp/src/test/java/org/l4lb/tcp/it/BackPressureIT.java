@@ -1,0 +1,72 @@
+package org.l4lb.tcp.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A client that stops reading while its server streams 1 GiB: the LB must not buffer it. */
+class BackPressureIT {
+
+    private static final long GIB = 1L << 30;
+    private static final long MIB = 1L << 20;
+
+    @TempDir
+    Path dir;
+
+    private static long memory(LbProcess lb) throws Exception {
+        double heap = lb.metricSum("jvm_memory_used_bytes", "area=\"heap\"");
+        double direct = lb.metricSum("jvm_buffer_memory_used_bytes", "id=\"direct\"");
+        double netty = Math.max(0, lb.metric("l4lb_netty_direct_memory_used_bytes"));
+        return (long) (heap + direct + netty);
+    }
+
+    @Test
+    void aStalledReaderStallsTheWriterAndMemoryStaysFlat() throws Exception {
+        AtomicLong written = new AtomicLong();
+        byte[] chunk = new byte[64 * 1024];
+        try (Backend streamer = new Backend("streamer", s -> {
+            OutputStream out = s.getOutputStream();
+            for (long n = 0; n < GIB; n += chunk.length) {
+                out.write(chunk);
+                written.addAndGet(chunk.length);
+            }
+            s.shutdownOutput();
+        })) {
+            int port = Ports.free();
+            try (LbProcess lb = LbProcess.start(dir, """
+                    services.s { listen = ["127.0.0.1:%d"], servers = ["%s"], health-check.type = none }
+                    """.formatted(port, streamer.address()), "-XX:+UseSerialGC")) {
+                long idle = memory(lb);
+                try (Socket client = new Socket("127.0.0.1", port)) {
+                    client.setReceiveBufferSize(64 * 1024);
+                    // Do not read for 3 s while the server tries to push 1 GiB.
+                    long peak = 0;
+                    for (int i = 0; i < 15; i++) {
+                        Thread.sleep(200);
+                        peak = Math.max(peak, memory(lb));
+                    }
+                    long stalledAt = written.get();
+                    System.out.printf("back-pressure: idle %d MiB, peak %+d MiB, server held at %d MiB%n",
+                            idle / MIB, (peak - idle) / MIB, stalledAt / MIB);
+                    assertThat(stalledAt).as("the server is held back by the kernel buffers alone").isLessThan(64 * MIB);
+                    assertThat(peak - idle).as("LB heap + direct memory above idle").isLessThan(64 * MIB);
+
+                    InputStream in = client.getInputStream();
+                    byte[] buf = new byte[256 * 1024];
+                    long total = 0;
+                    for (int n; (n = in.read(buf)) >= 0; ) {
+                        total += n;
+                    }
+                    assertThat(total).isEqualTo(GIB);
+                    assertThat(memory(lb) - idle).isLessThan(64 * MIB);
+                }
+            }
+        }
+    }
+}
