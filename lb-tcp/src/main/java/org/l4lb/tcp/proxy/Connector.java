@@ -64,7 +64,7 @@ final class Connector {
         ServerState server = s.service.upstream().select(s.attempt);
         if (server == null) {
             if (picks == 0) {
-                s.service.problem("no server can take a session (all down, disabled or full)");
+                s.service.problem("no-server", "no server can take a session (all down, disabled or full)");
             }
             s.end(picks == 0 ? SessionEnd.NO_SERVER : SessionEnd.CONNECT_FAILED);
             return;

@@ -40,7 +40,7 @@ final class Frontend extends ChannelInboundHandlerAdapter {
         registry.add(session);
         if (options.acceptProxy()) {
             headerTimeout = ctx.executor().schedule(() -> {
-                service.problem("no PROXY header from " + Session.text(session.clientAddress) + " in time");
+                service.problem("proxy-header-timeout", "no PROXY header from " + Session.text(session.clientAddress) + " in time");
                 session.end(SessionEnd.PROXY_HEADER_TIMEOUT);
             }, options.acceptProxyTimeoutNanos(), TimeUnit.NANOSECONDS);
             ctx.read();
@@ -86,12 +86,12 @@ final class Frontend extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof DecoderException) {
-            service.problem("bad PROXY header from " + Session.text(session.clientAddress) + ": " + cause.getMessage());
+            service.problem("proxy-header-invalid", "bad PROXY header from " + Session.text(session.clientAddress) + ": " + cause.getMessage());
             session.end(SessionEnd.PROXY_HEADER_INVALID);
         } else if (cause instanceof IOException) {
             session.end(SessionEnd.CLIENT_RESET);
         } else {
-            service.problem("client error: " + cause);
+            service.problem("client-error", "client error: " + cause);
             session.end(SessionEnd.CLIENT_RESET);
         }
     }

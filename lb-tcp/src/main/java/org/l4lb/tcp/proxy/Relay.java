@@ -62,7 +62,7 @@ final class Relay extends ChannelInboundHandlerAdapter {
         if (cause instanceof IOException) {
             session.end(fromClient ? SessionEnd.CLIENT_RESET : SessionEnd.SERVER_RESET);
         } else {
-            session.service.problem("relay error from " + (fromClient ? "client" : "server") + ": " + cause);
+            session.service.problem("relay-error", "relay error from " + (fromClient ? "client" : "server") + ": " + cause);
             session.end(fromClient ? SessionEnd.CLIENT_RESET : SessionEnd.SERVER_RESET);
         }
     }

@@ -5,6 +5,7 @@ import java.net.UnknownHostException;
 import java.util.EnumMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -31,8 +32,8 @@ public final class Service {
     private final LongAdder retries = new LongAdder();
     private final Map<Refusal, LongAdder> refusals = new EnumMap<>(Refusal.class);
     private final Map<SessionEnd, LongAdder> ends = new EnumMap<>(SessionEnd.class);
-    private final RateLimitedLog refusalLog = new RateLimitedLog(LOG, LOG_INTERVAL);
-    private final RateLimitedLog problemLog = new RateLimitedLog(LOG, LOG_INTERVAL);
+    /** One rate limit per kind of event, so a flood of one kind hides no other. */
+    private final Map<String, RateLimitedLog> logs = new ConcurrentHashMap<>();
 
     public Service(ServiceConfig config, Upstream upstream, AtomicInteger globalSessions, int globalMax,
             boolean domainSockets) throws UnknownHostException {
@@ -78,11 +79,16 @@ public final class Service {
 
     void refused(Refusal why, String client) {
         refusals.get(why).increment();
-        refusalLog.warn("service " + name() + ": refused " + client + ": " + why.label());
+        log(why.label()).warn("service " + name() + ": refused " + client + ": " + why.label());
     }
 
-    void problem(String message) {
-        problemLog.warn("service " + name() + ": " + message);
+    /** Logs a problem of some kind, at most once per interval for that kind. */
+    void problem(String kind, String message) {
+        log(kind).warn("service " + name() + ": " + message);
+    }
+
+    private RateLimitedLog log(String kind) {
+        return logs.computeIfAbsent(kind, k -> new RateLimitedLog(LOG, LOG_INTERVAL));
     }
 
     void started() {

@@ -1,0 +1,181 @@
+package org.l4lb.tcp.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * PROXY protocol both ways, byte for byte against the examples of HAProxy's proxy-protocol.txt.
+ * The backend echoes back exactly what it received, header included.
+ */
+class ProxyProtocolIT {
+
+    private static final byte[] V2_SIGNATURE = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
+
+    @TempDir
+    Path dir;
+
+    /** Reads one PROXY header (v1 line or v2 block) and the payload after it, and echoes all of it. */
+    static void echoHeaderAndPayload(Socket s) throws Exception {
+        DataInputStream in = new DataInputStream(s.getInputStream());
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        int first = in.read();
+        got.write(first);
+        if (first == 'P') {
+            int c;
+            while ((c = in.read()) != '\n') {
+                got.write(c);
+            }
+            got.write('\n');
+        } else {
+            byte[] rest = new byte[15];
+            in.readFully(rest);
+            got.write(rest);
+            byte[] addresses = new byte[((rest[13] & 0xff) << 8) | (rest[14] & 0xff)];
+            in.readFully(addresses);
+            got.write(addresses);
+        }
+        got.write(in.readAllBytes());
+        s.getOutputStream().write(got.toByteArray());
+        s.shutdownOutput();
+    }
+
+    private static byte[] exchange(int port, String source, byte[] send) throws Exception {
+        try (Socket c = new Socket()) {
+            c.bind(new InetSocketAddress(source, 0));
+            c.connect(new InetSocketAddress("127.0.0.1", port));
+            c.setSoTimeout(5000);
+            c.getOutputStream().write(send);
+            c.shutdownOutput();
+            return c.getInputStream().readAllBytes();
+        }
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** The v2 header of the specification's section 2.2 for TCP over IPv4. */
+    static byte[] v2Tcp4(String src, String dst, int srcPort, int dstPort) throws Exception {
+        ByteBuffer b = ByteBuffer.allocate(16 + 12);
+        b.put(V2_SIGNATURE).put((byte) 0x21).put((byte) 0x11).putShort((short) 12);
+        b.put(java.net.InetAddress.getByName(src).getAddress()).put(java.net.InetAddress.getByName(dst).getAddress());
+        b.putShort((short) srcPort).putShort((short) dstPort);
+        return b.array();
+    }
+
+    @Test
+    void sendsV1WithTheClientsRealAddress() throws Exception {
+        try (Backend echo = new Backend("echo", ProxyProtocolIT::echoHeaderAndPayload)) {
+            int port = Ports.free();
+            try (LbProcess lb = LbProcess.start(dir, """
+                    services.s { listen = ["127.0.0.1:%d"], servers = ["%s"], proxy-protocol = v1 }
+                    """.formatted(port, echo.address()))) {
+                try (Socket c = new Socket()) {
+                    c.bind(new InetSocketAddress("127.0.0.5", 0));
+                    c.connect(new InetSocketAddress("127.0.0.1", port));
+                    c.getOutputStream().write(ascii("hello"));
+                    c.shutdownOutput();
+                    String got = new String(c.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                    assertThat(got).isEqualTo("PROXY TCP4 127.0.0.5 127.0.0.1 " + c.getLocalPort() + " " + port + "\r\nhello");
+                }
+            }
+        }
+    }
+
+    @Test
+    void acceptsV1AndForwardsTheSpecificationExampleByteForByte() throws Exception {
+        try (Backend echo = new Backend("echo", ProxyProtocolIT::echoHeaderAndPayload)) {
+            int port = Ports.free();
+            try (LbProcess lb = LbProcess.start(dir, """
+                    services.s { listen = ["127.0.0.1:%d"], servers = ["%s"], accept-proxy = true, proxy-protocol = v1 }
+                    """.formatted(port, echo.address()))) {
+                for (String header : new String[] {"PROXY TCP4 255.255.255.255 255.255.255.255 65535 65535\r\n",
+                    "PROXY TCP4 192.168.0.1 192.168.0.11 56324 443\r\n"}) {
+                    byte[] got = exchange(port, "127.0.0.1", concat(ascii(header), ascii("GET / HTTP/1.1\r\n\r\n")));
+                    assertThat(new String(got, StandardCharsets.US_ASCII)).isEqualTo(header + "GET / HTTP/1.1\r\n\r\n");
+                }
+                DataIntegrityIT.waitForAccessLines(lb, 2);
+                assertThat(lb.accessLines().get(1)).as("logs see the proxied client").contains(" 192.168.0.1:56324 -> ");
+            }
+        }
+    }
+
+    @Test
+    void acceptsV2AndSendsV2ByteForByte() throws Exception {
+        try (Backend echo = new Backend("echo", ProxyProtocolIT::echoHeaderAndPayload)) {
+            int port = Ports.free();
+            try (LbProcess lb = LbProcess.start(dir, """
+                    services.s { listen = ["127.0.0.1:%d"], servers = ["%s"], accept-proxy = true, proxy-protocol = v2 }
+                    """.formatted(port, echo.address()))) {
+                byte[] header = v2Tcp4("192.168.0.1", "192.168.0.11", 56324, 443);
+                assertThat(HexFormat.of().formatHex(header))
+                        .isEqualTo("0d0a0d0a000d0a515549540a" + "21" + "11" + "000c" + "c0a80001" + "c0a8000b" + "dc04" + "01bb");
+                byte[] got = exchange(port, "127.0.0.1", concat(header, ascii("payload")));
+                assertThat(HexFormat.of().formatHex(got)).isEqualTo(HexFormat.of().formatHex(concat(header, ascii("payload"))));
+            }
+        }
+    }
+
+    @Test
+    void aclsAndStrategiesSeeTheProxiedAddress() throws Exception {
+        try (Backend echo = new Backend("echo", ProxyProtocolIT::echoHeaderAndPayload)) {
+            int port = Ports.free();
+            try (LbProcess lb = LbProcess.start(dir, """
+                    services.s {
+                      listen = ["127.0.0.1:%d"], servers = ["%s"], accept-proxy = true
+                      deny = ["192.168.0.0/16"]
+                    }
+                    """.formatted(port, echo.address()))) {
+                byte[] got = exchange(port, "127.0.0.1", ascii("PROXY TCP4 192.168.7.7 10.0.0.1 1234 80\r\nx"));
+                assertThat(got).isEmpty();
+                byte[] ok = exchange(port, "127.0.0.1", ascii("PROXY TCP4 172.16.7.7 10.0.0.1 1234 80\r\nPROXY UNKNOWN\r\n"));
+                assertThat(new String(ok, StandardCharsets.US_ASCII)).isEqualTo("PROXY UNKNOWN\r\n");
+                assertThat(lb.metric("l4lb_service_refused_total{reason=\"denied\",service=\"s\"}")).isEqualTo(1.0);
+            }
+        }
+    }
+
+    @Test
+    void malformedOrMissingHeadersAreRejectedCountedAndLogged() throws Exception {
+        try (Backend echo = new Backend("echo", ProxyProtocolIT::echoHeaderAndPayload)) {
+            int port = Ports.free();
+            try (LbProcess lb = LbProcess.start(dir, """
+                    services.s {
+                      listen = ["127.0.0.1:%d"], servers = ["%s"], accept-proxy = true, accept-proxy-timeout = 400ms
+                    }
+                    """.formatted(port, echo.address()))) {
+                assertThat(exchange(port, "127.0.0.1", ascii("PROXY TCP4 999.1.1.1 10.0.0.1 1 2\r\n"))).isEmpty();
+                assertThat(exchange(port, "127.0.0.1", ascii("GET / HTTP/1.0\r\n\r\n"))).isEmpty();
+                try (Socket silent = new Socket("127.0.0.1", port)) {
+                    silent.setSoTimeout(5000);
+                    InputStream in = silent.getInputStream();
+                    assertThat(in.read()).isEqualTo(-1);
+                }
+                DataIntegrityIT.waitForAccessLines(lb, 3);
+                assertThat(lb.metric("l4lb_service_sessions_ended_total{end=\"proxy-header-invalid\",service=\"s\"}")).isEqualTo(2.0);
+                assertThat(lb.metric("l4lb_service_sessions_ended_total{end=\"proxy-header-timeout\",service=\"s\"}")).isEqualTo(1.0);
+                assertThat(lb.log()).contains("bad PROXY header from 127.0.0.1:").contains("no PROXY header from 127.0.0.1:");
+                assertThat(echo.accepted.get()).isZero();
+            }
+        }
+    }
+}
