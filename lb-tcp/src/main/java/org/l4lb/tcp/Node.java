@@ -43,14 +43,23 @@ public final class Node {
 
     /** Binds everything; on failure releases what it took and throws. */
     public void start() throws Exception {
-        // splice = on is refused by the config check (see reference.conf); auto relays through buffers.
-        boolean splice = false;
+        boolean splice = switch (config.splice()) {
+            case ON -> {
+                if (!transport.epoll()) {
+                    throw new IllegalStateException("splice = on needs the epoll transport: " + Transport.unavailabilityCause());
+                }
+                yield true;
+            }
+            case OFF -> false;
+            // Decided by measurement: see bench/RESULTS.md.
+            case AUTO -> false;
+        };
         int loops = config.eventLoops() == 0 ? Runtime.getRuntime().availableProcessors() : config.eventLoops();
         acceptors = transport.newGroup(1, "l4lb-accept");
         workers = transport.newGroup(loops, "l4lb-io");
         checks = transport.newGroup(1, "l4lb-health");
         try {
-            dataPlane = new DataPlane(transport, acceptors, workers);
+            dataPlane = new DataPlane(transport, acceptors, workers, splice);
             AtomicInteger global = new AtomicInteger();
             for (ServiceConfig sc : config.services()) {
                 Upstream upstream = Upstream.create(sc, Ticker.SYSTEM, (s, change, reason) ->
@@ -102,7 +111,7 @@ public final class Node {
     }
 
     public boolean splice() {
-        return false;
+        return dataPlane.splice();
     }
 
     public int openSessions() {

@@ -83,10 +83,7 @@ public final class ConfigLoader {
         String nodeName = top.string("node-name");
         int eventLoops = top.intIn("event-loops", 0, 1024);
         SpliceMode splice = top.named("splice", SpliceMode.class);
-        if (splice == SpliceMode.ON) {
-            top.problem("splice", "splice = on is not available: Netty's spliceTo drops the bytes still queued in the"
-                    + " kernel when a FIN arrives behind a full pipe (DataIntegrityIT caught it); use auto or off");
-        }
+
         int maxConnections = top.intIn("max-connections", 0, Integer.MAX_VALUE);
         Duration shutdownTimeout = top.duration("shutdown-timeout", Duration.ZERO);
 

@@ -15,7 +15,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -44,18 +45,21 @@ class DataIntegrityIT {
         s.shutdownOutput();
     }
 
-    @Test
-    void twoHundredConcurrentSessionsMoveEveryByteBothWays() throws Exception {
+    @ParameterizedTest(name = "splice {0}")
+    @ValueSource(strings = {"off", "on"})
+    void twoHundredConcurrentSessionsMoveEveryByteBothWays(String splice) throws Exception {
         try (Backend a = new Backend("a", DataIntegrityIT::hashAndReply);
                 Backend b = new Backend("b", DataIntegrityIT::hashAndReply)) {
             int port = Ports.free();
             try (LbProcess lb = LbProcess.start(dir, """
+                    splice = %s
                     services.data {
                       listen = ["127.0.0.1:%d"]
                       strategy = least-conn
                       servers = ["%s", "%s"]
                     }
-                    """.formatted(port, a.address(), b.address()))) {
+                    """.formatted(splice, port, a.address(), b.address()))) {
+                assertThat(lb.log()).contains("splice " + splice);
                 ExecutorService pool = Executors.newFixedThreadPool(SESSIONS);
                 CountDownLatch go = new CountDownLatch(1);
                 List<Future<String>> results = new ArrayList<>();
@@ -84,13 +88,15 @@ class DataIntegrityIT {
         }
     }
 
-    @Test
-    void accessLogAndMetricsCountExactBytes() throws Exception {
+    @ParameterizedTest(name = "splice {0}")
+    @ValueSource(strings = {"off", "on"})
+    void accessLogAndMetricsCountExactBytes(String splice) throws Exception {
         try (Backend a = new Backend("a", DataIntegrityIT::hashAndReply)) {
             int port = Ports.free();
             try (LbProcess lb = LbProcess.start(dir, """
+                    splice = %s
                     services.data { listen = ["127.0.0.1:%d"], servers = ["%s"] }
-                    """.formatted(port, a.address()))) {
+                    """.formatted(splice, port, a.address()))) {
                 String r = session(port, new CountDownLatch(0), 3 * MIB + 17, 5 * MIB + 3, 1, 2).call();
                 assertThat(r).isEmpty();
                 long up = 4 + 8 + 3 * MIB + 17;
