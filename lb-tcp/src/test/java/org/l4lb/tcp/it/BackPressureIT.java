@@ -7,8 +7,9 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** A client that stops reading while its server streams 1 GiB: the LB must not buffer it. */
 class BackPressureIT {
@@ -26,8 +27,9 @@ class BackPressureIT {
         return (long) (heap + direct + netty);
     }
 
-    @Test
-    void aStalledReaderStallsTheWriterAndMemoryStaysFlat() throws Exception {
+    @ParameterizedTest(name = "splice {0}")
+    @ValueSource(strings = {"off", "on"})
+    void aStalledReaderStallsTheWriterAndMemoryStaysFlat(String splice) throws Exception {
         AtomicLong written = new AtomicLong();
         byte[] chunk = new byte[64 * 1024];
         try (Backend streamer = new Backend("streamer", s -> {
@@ -39,7 +41,7 @@ class BackPressureIT {
             s.shutdownOutput();
         })) {
             int port = Ports.free();
-            try (LbProcess lb = LbProcess.start(dir, """
+            try (LbProcess lb = LbProcess.start(dir, "splice = " + splice + "\n" + """
                     services.s { listen = ["127.0.0.1:%d"], servers = ["%s"], health-check.type = none }
                     """.formatted(port, streamer.address()), "-XX:+UseSerialGC")) {
                 long idle = memory(lb);

@@ -161,6 +161,7 @@ class ProxyProtocolIT {
             try (LbProcess lb = LbProcess.start(dir, """
                     services.s {
                       listen = ["127.0.0.1:%d"], servers = ["%s"], accept-proxy = true, accept-proxy-timeout = 400ms
+                      health-check.type = none
                     }
                     """.formatted(port, echo.address()))) {
                 assertThat(exchange(port, "127.0.0.1", ascii("PROXY TCP4 999.1.1.1 10.0.0.1 1 2\r\n"))).isEmpty();
