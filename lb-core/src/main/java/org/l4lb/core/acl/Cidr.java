@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
 import org.l4lb.core.config.InetLiteral;
+import org.l4lb.core.net.AddressText;
 
 /** An IPv4 or IPv6 network, {@code 10.0.0.0/8} or {@code 2001:db8::/32}; a bare address is a host route. */
 public final class Cidr {
@@ -53,7 +54,7 @@ public final class Cidr {
             m[bit >> 3] &= (byte) ~(0x80 >> (bit & 7));
         }
         try {
-            return InetAddress.getByAddress(m).getHostAddress();
+            return AddressText.of(InetAddress.getByAddress(m));
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e);
         }

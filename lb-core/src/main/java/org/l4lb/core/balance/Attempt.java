@@ -1,5 +1,7 @@
 package org.l4lb.core.balance;
 
+import org.l4lb.core.net.AddressText;
+
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.Arrays;
@@ -102,7 +104,7 @@ public final class Attempt {
 
     int key(HashKey key) {
         if (keyLength < 0) {
-            keyLength = ClientText.write(address, addressLength, port, key == HashKey.SOURCE_IP_PORT, keyText);
+            keyLength = AddressText.write(address, addressLength, port, key == HashKey.SOURCE_IP_PORT, keyText);
         }
         return keyLength;
     }

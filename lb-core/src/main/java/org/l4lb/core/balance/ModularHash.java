@@ -1,5 +1,7 @@
 package org.l4lb.core.balance;
 
+import org.l4lb.core.net.AddressText;
+
 import org.l4lb.core.config.HashKey;
 
 /**
@@ -31,7 +33,7 @@ final class ModularHash implements Balancer {
         while (true) {
             int crc = Crc32.INIT;
             if (a.rehash > 0) {
-                int n = ClientText.decimal(a.rehash, a.scratch, 0);
+                int n = AddressText.decimal(a.rehash, a.scratch, 0);
                 crc = Crc32.update(crc, a.scratch, 0, n);
             }
             crc = Crc32.finish(Crc32.update(crc, a.keyText, 0, keyLength));

@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import org.l4lb.core.balance.Attempt;
+import org.l4lb.core.net.AddressText;
 import org.l4lb.core.upstream.ServerState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -189,7 +190,7 @@ final class Session {
         if (a == null) {
             return "-";
         }
-        String host = a.getAddress().getHostAddress();
+        String host = AddressText.of(a.getAddress());
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 

@@ -1,4 +1,4 @@
-package org.l4lb.core.balance;
+package org.l4lb.core.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,7 +8,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** The text nginx's $remote_addr has (ngx_inet6_ntop rules: RFC 5952 with nginx's IPv4-tail cases). */
-class ClientTextTest {
+class AddressTextTest {
 
     @ParameterizedTest
     @CsvSource({
@@ -33,7 +33,7 @@ class ClientTextTest {
             raw = new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, 1, 2, 3, 4};
         }
         byte[] out = new byte[64];
-        int n = ClientText.write(raw, raw.length, 0, false, out);
+        int n = AddressText.write(raw, raw.length, 0, false, out);
         assertThat(new String(out, 0, n, StandardCharsets.US_ASCII)).isEqualTo(expected);
     }
 
@@ -42,7 +42,7 @@ class ClientTextTest {
     void appendsThePort(String address, int port, String expected) throws Exception {
         byte[] raw = InetAddress.getByName(address).getAddress();
         byte[] out = new byte[64];
-        int n = ClientText.write(raw, raw.length, port, true, out);
+        int n = AddressText.write(raw, raw.length, port, true, out);
         assertThat(new String(out, 0, n, StandardCharsets.US_ASCII)).isEqualTo(expected);
     }
 }

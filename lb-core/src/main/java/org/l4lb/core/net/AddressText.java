@@ -1,20 +1,28 @@
-package org.l4lb.core.balance;
+package org.l4lb.core.net;
 
 /**
- * Writes a client address as nginx's {@code $remote_addr} text (ASCII, into a caller's buffer, no
+ * Writes an address as nginx's {@code $remote_addr} text (ASCII, into a caller's buffer, no
  * allocation): dotted IPv4, and IPv6 the way {@code ngx_inet6_ntop} does it (lower-case hex, the
  * leftmost longest run of two or more zero groups as "::", an IPv4 tail for mapped and compatible
  * forms). The {@code hash} strategies hash this text, so it must match nginx byte for byte.
  */
-final class ClientText {
+public final class AddressText {
 
     private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
-    private ClientText() {
+    private AddressText() {
+    }
+
+    /** The address as nginx prints it: "10.1.2.3", "2001:db8::1", "::ffff:1.2.3.4". */
+    public static String of(java.net.InetAddress address) {
+        byte[] raw = address.getAddress();
+        byte[] out = new byte[64];
+        int n = write(raw, raw.length, 0, false, out);
+        return new String(out, 0, n, java.nio.charset.StandardCharsets.US_ASCII);
     }
 
     /** @return the length written (at most 46 for an address, plus 6 for ":port") */
-    static int write(byte[] addr, int addrLen, int port, boolean withPort, byte[] out) {
+    public static int write(byte[] addr, int addrLen, int port, boolean withPort, byte[] out) {
         int n = addrLen == 4 ? ipv4(addr, 0, out, 0) : ipv6(addr, out);
         if (withPort) {
             out[n++] = ':';
@@ -23,7 +31,7 @@ final class ClientText {
         return n;
     }
 
-    static int decimal(int value, byte[] out, int pos) {
+    public static int decimal(int value, byte[] out, int pos) {
         if (value == 0) {
             out[pos] = '0';
             return pos + 1;

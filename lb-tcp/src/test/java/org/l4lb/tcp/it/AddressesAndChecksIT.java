@@ -1,0 +1,184 @@
+package org.l4lb.tcp.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Unix-socket and IPv6 servers, host names, the NIO transport, send/expect checks and --check, through the real jar. */
+class AddressesAndChecksIT {
+
+    @TempDir
+    Path dir;
+
+    private static String read(int port) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(5000);
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        }
+    }
+
+    @Test
+    void unixSocketServer() throws Exception {
+        Path sock = dir.resolve("app.sock");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(sock));
+            Thread t = new Thread(() -> {
+                while (server.isOpen()) {
+                    try (SocketChannel c = server.accept()) {
+                        c.write(ByteBuffer.wrap("unix".getBytes(StandardCharsets.US_ASCII)));
+                        c.shutdownOutput();
+                        c.read(ByteBuffer.allocate(16));
+                    } catch (Exception e) {
+                        return;
+                    }
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            int port = Ports.free();
+            try (LbProcess lb = LbProcess.start(dir, """
+                    services.s { listen = ["127.0.0.1:%d"], servers = ["unix:%s"] }
+                    """.formatted(port, sock))) {
+                assertThat(read(port)).isEqualTo("unix");
+                assertThat(read(port)).isEqualTo("unix");
+            }
+        }
+    }
+
+    @Test
+    void ipv6ListenerAndServerAndAHostName() throws Exception {
+        try (Backend b = Backend.naming("v4")) {
+            int v6port = Ports.free();
+            int port = Ports.free();
+            try (java.net.ServerSocket v6 = new java.net.ServerSocket()) {
+                v6.bind(new InetSocketAddress("::1", 0));
+                Thread t = new Thread(() -> {
+                    while (!v6.isClosed()) {
+                        try (Socket c = v6.accept()) {
+                            c.getOutputStream().write("v6".getBytes(StandardCharsets.US_ASCII));
+                            c.shutdownOutput();
+                            c.getInputStream().read();
+                        } catch (Exception e) {
+                            return;
+                        }
+                    }
+                });
+                t.setDaemon(true);
+                t.start();
+                try (LbProcess lb = LbProcess.start(dir, """
+                        services.six { listen = ["[::1]:%d"], servers = ["[::1]:%d"] }
+                        services.name { listen = ["127.0.0.1:%d"], servers = ["localhost:%d"] }
+                        """.formatted(v6port, v6.getLocalPort(), port, b.port))) {
+                    try (Socket s = new Socket("::1", v6port)) {
+                        assertThat(new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("v6");
+                    }
+                    DataIntegrityIT.waitForAccessLines(lb, 1);
+                    assertThat(lb.accessLines().get(0)).contains("six [::1]:");
+                    assertThat(read(port)).isEqualTo("v4");
+                }
+            }
+        }
+    }
+
+    @Test
+    void nioTransportBehavesTheSame() throws Exception {
+        try (Backend b = new Backend("b", DataIntegrityIT::hashAndReply)) {
+            int port = Ports.free();
+            try (LbProcess lb = LbProcess.start(dir, """
+                    services.s { listen = ["127.0.0.1:%d"], servers = ["%s"] }
+                    """.formatted(port, b.address()), "-Dio.netty.transport.noNative=true")) {
+                assertThat(lb.log()).contains("transport nio");
+                for (int i = 0; i < 3; i++) {
+                    assertThat(DataIntegrityIT.session(port, new java.util.concurrent.CountDownLatch(0), 2_000_000 + i,
+                            3_000_000 - i, i, 100 + i).call()).isEmpty();
+                }
+            }
+        }
+    }
+
+    @Test
+    void sendExpectCheckTakesAWrongAnswerDownAndBringsItBack() throws Exception {
+        AtomicBoolean healthy = new AtomicBoolean(true);
+        try (Backend b = new Backend("b", s -> {
+            InputStream in = s.getInputStream();
+            byte[] ping = in.readNBytes(6);
+            if (new String(ping, StandardCharsets.US_ASCII).equals("PING\r\n")) {
+                s.getOutputStream().write((healthy.get() ? "+PONG\r\n" : "-ERR loading\r\n").getBytes(StandardCharsets.US_ASCII));
+            }
+            s.shutdownOutput();
+            in.read();
+        })) {
+            int port = Ports.free();
+            try (LbProcess lb = LbProcess.start(dir, """
+                    services.s {
+                      listen = ["127.0.0.1:%d"], servers = ["%s"]
+                      health-check { type = send-expect, send = "PING\\r\\n", expect = "+PONG", interval = 100ms, timeout = 500ms, fall = 2, rise = 2 }
+                    }
+                    """.formatted(port, b.address()))) {
+                healthy.set(false);
+                waitFor(lb, "health down", 5);
+                assertThat(lb.log()).contains("reply did not start with the expected bytes");
+                assertThat(lb.get("/status")).contains("\"healthUp\" : false");
+                healthy.set(true);
+                waitFor(lb, "health up", 5);
+                assertThat(lb.get("/status")).contains("\"healthUp\" : true");
+            }
+        }
+    }
+
+    private static void waitFor(LbProcess lb, String text, int seconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!lb.log().contains(text) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(lb.log()).contains(text);
+    }
+
+    @Test
+    void checkOfABadConfigExitsTwoWithFileLineMessages() throws Exception {
+        Path conf = Files.writeString(dir.resolve("bad.conf"), """
+                services.web {
+                  listen = ["0.0.0.0:8080"]
+                  strategy = ip-hsh
+                  servers = [{ address = "127.0.0.1:9001", wieght = 5 }]
+                }
+                """);
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                LbProcess.JAR.toString(), "--check", conf.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(2);
+        assertThat(out).contains(conf + ":3: services.web.strategy: unknown value 'ip-hsh'; did you mean 'ip-hash'?")
+                .contains(conf + ":4: services.web.servers[0].wieght: unknown key 'wieght'; did you mean 'weight'?");
+    }
+
+    @Test
+    void aPortInUseFailsTheStartWithExitOne() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Path conf = Files.writeString(dir.resolve("busy.conf"), """
+                    services.s { listen = ["127.0.0.1:%d"], servers = ["127.0.0.1:9"] }
+                    admin.listen = "127.0.0.1:%d"
+                    """.formatted(taken.getLocalPort(), Ports.free()));
+            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                    LbProcess.JAR.toString(), conf.toString()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).isEqualTo(1);
+            assertThat(out).contains("cannot start").contains("Address already in use");
+        }
+    }
+}
