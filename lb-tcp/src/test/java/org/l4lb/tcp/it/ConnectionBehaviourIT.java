@@ -210,6 +210,49 @@ class ConnectionBehaviourIT {
     }
 
     @Test
+    void globalLimitCountsSessionsOfAllServices() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        try (Backend b = new Backend("b", s -> {
+            s.getOutputStream().write('x');
+            release.await(10, TimeUnit.SECONDS);
+        })) {
+            int p1 = Ports.free();
+            int p2 = Ports.free();
+            try (LbProcess lb = LbProcess.start(dir, "max-connections = 1\n" + service(p1, quoted(b), "")
+                    + service(p2, quoted(b), "").replace("services.s", "services.t"))) {
+                try (Socket first = new Socket("127.0.0.1", p1)) {
+                    assertThat(first.getInputStream().read()).isEqualTo('x');
+                    try (Socket other = new Socket("127.0.0.1", p2)) {
+                        other.setSoTimeout(5000);
+                        assertThat(other.getInputStream().read()).as("the node is full").isEqualTo(-1);
+                    }
+                } finally {
+                    release.countDown();
+                }
+                assertThat(lb.metric("l4lb_service_refused_total{reason=\"global-limit\",service=\"t\"}")).isEqualTo(1.0);
+            }
+        }
+    }
+
+    @Test
+    void nextUpstreamTriesBoundsTheAttempts() throws Exception {
+        int dead1 = Ports.free();
+        int dead2 = Ports.free();
+        int dead3 = Ports.free();
+        int port = Ports.free();
+        String servers = "\"127.0.0.1:%d\", \"127.0.0.1:%d\", \"127.0.0.1:%d\"".formatted(dead1, dead2, dead3);
+        try (LbProcess lb = LbProcess.start(dir, service(port, servers, "next-upstream-tries = 2\nhealth-check.type = none"))) {
+            try (Socket c = new Socket("127.0.0.1", port)) {
+                c.setSoTimeout(5000);
+                assertThat(c.getInputStream().read()).isEqualTo(-1);
+            }
+            DataIntegrityIT.waitForAccessLines(lb, 1);
+            assertThat(lb.accessLines()).singleElement().asString().contains("tries=2").contains("end=connect-failed");
+            assertThat(lb.metric("l4lb_service_retries_total{service=\"s\"}")).isEqualTo(1.0);
+        }
+    }
+
+    @Test
     void denyRuleRefusesItsNetworkAndCountsIt() throws Exception {
         try (Backend b = Backend.naming("b")) {
             int port = Ports.free();
