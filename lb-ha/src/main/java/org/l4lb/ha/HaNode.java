@@ -1,0 +1,295 @@
+package org.l4lb.ha;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jgroups.Address;
+import org.jgroups.BytesMessage;
+import org.jgroups.JChannel;
+import org.jgroups.Message;
+import org.jgroups.Receiver;
+import org.jgroups.View;
+import org.l4lb.core.time.Ticker;
+import org.l4lb.ha.cluster.Advert;
+import org.l4lb.ha.cluster.ClusterChannel;
+import org.l4lb.ha.cluster.ClusterSettings;
+import org.l4lb.ha.election.Election;
+import org.l4lb.ha.election.HaState;
+import org.l4lb.ha.election.Member;
+import org.l4lb.ha.election.NodeId;
+import org.l4lb.ha.vip.VipManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One node of an HA group: joins the JGroups cluster, adverts its priority every advert-interval,
+ * runs the {@link Election} on every advert, view change and tick, and moves the VIPs on each
+ * transition. All election state lives on one thread; VIP commands run on another, in order.
+ */
+public final class HaNode implements Receiver, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HaNode.class);
+
+    /** What the node reports of itself. */
+    public record Status(HaState state, NodeId master, int priority, int effectivePriority, int viewSize,
+            long transitions, String lastReason) {
+    }
+
+    private final ClusterSettings settings;
+    private final NodeId self;
+    private final int priority;
+    private final boolean preempt;
+    private final long preemptDelayNanos;
+    private final long advertNanos;
+    private final VipManager vips;
+    private final Tracking tracking;
+    private final Notifier notifier;
+    private final Ticker ticker;
+    private final ScheduledExecutorService timer;
+    private final ExecutorService vipRunner;
+    private final Map<Address, Heard> heard = new HashMap<>();
+    private final AtomicLong transitions = new AtomicLong();
+    private JChannel channel;
+    private View view;
+    private long startedAt;
+    private long lastAdvertSent;
+    private long lastReannounce;
+    private long preemptWaitSince = -1;
+    private long advertSequence;
+    private boolean leaving;
+    private volatile HaState state = HaState.INIT;
+    private volatile NodeId master;
+    private volatile int effective;
+    private volatile String lastReason = "starting";
+
+    private record Heard(Advert advert, long at) {
+    }
+
+    public HaNode(ClusterSettings settings, NodeId self, int priority, boolean preempt, Duration preemptDelay,
+            VipManager vips, Tracking tracking, String notifyScript, Ticker ticker) {
+        this.settings = settings;
+        this.self = self;
+        this.priority = priority;
+        this.preempt = preempt;
+        this.preemptDelayNanos = preemptDelay.toNanos();
+        this.advertNanos = settings.advertInterval().toNanos();
+        this.vips = vips;
+        this.tracking = tracking;
+        this.notifier = new Notifier(notifyScript, settings.group(), org.l4lb.ha.vip.Commands.SYSTEM);
+        this.ticker = ticker;
+        this.effective = priority;
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "l4lb-ha"));
+        this.vipRunner = Executors.newSingleThreadExecutor(r -> daemon(r, "l4lb-vip"));
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    public ScheduledExecutorService timer() {
+        return timer;
+    }
+
+    /** Joins the group. A VIP a previous life of this node left behind is removed first. */
+    public void start() throws Exception {
+        vips.release();
+        startedAt = ticker.nanos();
+        channel = ClusterChannel.create(settings);
+        channel.setReceiver(this);
+        channel.connect(settings.group());
+        timer.scheduleAtFixedRate(() -> guarded(this::tick), 0, Math.max(1, advertNanos / 4), TimeUnit.NANOSECONDS);
+        LOG.info("HA: node {} joined group {} with priority {} ({} member(s) in view)", self, settings.group(), priority,
+                channel.getView().size());
+    }
+
+    private void guarded(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            LOG.error("HA: unexpected error", e);
+        }
+    }
+
+    @Override
+    public void receive(Message msg) {
+        Address from = msg.getSrc();
+        if (from == null || from.equals(channel.getAddress())) {
+            return;
+        }
+        Advert advert;
+        try {
+            advert = Advert.decode(msg.getArray());
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("HA: dropped a message from {} that is no advert: {}", from, e.getMessage());
+            return;
+        }
+        timer.execute(() -> guarded(() -> {
+            long now = ticker.nanos();
+            Heard before = heard.get(from);
+            if (before != null && before.advert().id().equals(advert.id()) && advert.sequence() <= before.advert().sequence()) {
+                return; // adverts skip retransmission and ordering; an older one may arrive late
+            }
+            heard.put(from, new Heard(advert, now));
+            evaluate("advert from " + advert.name());
+            boolean back = before != null && now - before.at() > 3 * advertNanos;
+            if (back && state == HaState.MASTER) {
+                // It was cut off long enough to have taken over on its side (a healed partition):
+                // clients there may hold its ARP entry, so announce the VIPs again.
+                reannounce(now, advert.name() + " is heard again after " + (now - before.at()) / 1_000_000 + " ms");
+            }
+        }));
+    }
+
+    @Override
+    public void viewAccepted(View v) {
+        timer.execute(() -> guarded(() -> {
+            View old = view;
+            view = v;
+            heard.keySet().retainAll(v.getMembers());
+            LOG.info("HA: view {}", v);
+            sendAdvert();
+            evaluate("view change (" + v.size() + " member(s))");
+            boolean joined = old != null && v.getMembers().stream().anyMatch(m -> !old.containsMember(m));
+            if (joined && state == HaState.MASTER) {
+                // A merge after a partition: the other side may have held the VIPs, and clients may
+                // still hold its ARP entry. Announce ours again right away.
+                reannounce(ticker.nanos(), "members joined");
+            }
+        }));
+    }
+
+    private void tick() {
+        long now = ticker.nanos();
+        if (now - lastAdvertSent >= advertNanos) {
+            sendAdvert();
+        }
+        evaluate("tick");
+    }
+
+    private void sendAdvert() {
+        if (channel == null || !channel.isConnected()) {
+            return;
+        }
+        lastAdvertSent = ticker.nanos();
+        Advert a = new Advert(self, settings.nodeName(), priority, leaving ? 0 : effective, state, state == HaState.FAULT,
+                ++advertSequence);
+        try {
+            // An advert is the latest state, not a log: no retransmission, no ordering, no bundling
+            // delay. A lost one is replaced by the next; a partition heals without a backlog.
+            Message m = new BytesMessage(null, a.encode());
+            m.setFlag(Message.Flag.OOB, Message.Flag.NO_RELIABILITY, Message.Flag.DONT_BUNDLE);
+            channel.send(m);
+        } catch (Exception e) {
+            LOG.debug("HA: advert not sent: {}", e.getMessage());
+        }
+    }
+
+    private void evaluate(String trigger) {
+        long now = ticker.nanos();
+        effective = tracking.effective(priority);
+        String fault = tracking.fault();
+        List<Member> others = new ArrayList<>();
+        boolean allHeard = true;
+        boolean otherMaster = false;
+        if (view != null) {
+            for (Address a : view.getMembers()) {
+                if (a.equals(channel.getAddress())) {
+                    continue;
+                }
+                Heard h = heard.get(a);
+                if (h == null) {
+                    allHeard = false;
+                    continue;
+                }
+                Advert ad = h.advert();
+                boolean fresh = now - h.at() <= 3 * advertNanos;
+                others.add(new Member(ad.id(), ad.priority(), ad.effective(), ad.state(), ad.fault(), fresh));
+                otherMaster |= fresh && ad.state() == HaState.MASTER;
+            }
+        }
+        if (state == HaState.INIT && !allHeard && now - startedAt < 3 * advertNanos) {
+            return; // keepalived waits master_down_interval too: do not claim before hearing the others
+        }
+        Member me = new Member(self, priority, leaving ? 0 : effective, state == HaState.INIT ? HaState.BACKUP : state,
+                fault != null, true);
+        Election.Decision d = Election.decide(new Election.Input(me, others, preempt, preemptDelayNanos, now, preemptWaitSince));
+        preemptWaitSince = d.preemptWaitSince();
+        master = d.master();
+        if (d.state() != state) {
+            transition(d.state(), fault != null ? "tracked " + fault + " failing" : d.reason(), trigger);
+        } else if (state == HaState.MASTER && otherMaster && now - lastReannounce >= advertNanos) {
+            // We met another master and won: clients may still hold its ARP entry.
+            reannounce(now, "met another master and kept the role");
+        }
+    }
+
+    private void reannounce(long now, String why) {
+        lastReannounce = now;
+        LOG.info("HA: {}; announcing the VIPs again", why);
+        vipRunner.execute(vips::announce);
+    }
+
+    private void transition(HaState next, String reason, String trigger) {
+        HaState old = state;
+        state = next;
+        lastReason = reason;
+        transitions.incrementAndGet();
+        LOG.info("HA: {} -> {} ({}; on {})", old, next, reason, trigger);
+        sendAdvert();
+        if (next == HaState.MASTER) {
+            lastReannounce = ticker.nanos();
+            vipRunner.execute(vips::acquire);
+        } else if (old == HaState.MASTER) {
+            vipRunner.execute(vips::release);
+        }
+        notifier.notify(next, effective);
+    }
+
+    /**
+     * Planned switchover: advertise priority 0 so another node takes over at once, wait until one
+     * has (or the timeout passes), and give the VIPs up. Sessions are drained after this.
+     */
+    public void handOver(Duration timeout) throws InterruptedException {
+        timer.execute(() -> guarded(() -> {
+            leaving = true;
+            sendAdvert();
+            evaluate("handover");
+        }));
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (state == HaState.MASTER && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        if (state == HaState.MASTER) {
+            LOG.warn("HA: no other node took over within {} ms; releasing the VIPs anyway", timeout.toMillis());
+        }
+    }
+
+    public Status status() {
+        View v = view;
+        return new Status(state, master, priority, effective, v == null ? 0 : v.size(), transitions.get(), lastReason);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        timer.shutdownNow();
+        timer.awaitTermination(2, TimeUnit.SECONDS);
+        if (channel != null) {
+            channel.close();
+        }
+        vipRunner.execute(vips::release);
+        vipRunner.shutdown();
+        vipRunner.awaitTermination(10, TimeUnit.SECONDS);
+        notifier.close();
+        state = HaState.INIT;
+    }
+}

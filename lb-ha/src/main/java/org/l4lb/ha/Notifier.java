@@ -1,0 +1,53 @@
+package org.l4lb.ha;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.l4lb.ha.election.HaState;
+import org.l4lb.ha.vip.Commands;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the notify script on every transition, as keepalived does
+ * ({@code script INSTANCE GROUP STATE PRIORITY}), on its own thread so a slow or hanging script
+ * never delays the election; failures are logged.
+ */
+final class Notifier implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Notifier.class);
+
+    private final String script;
+    private final String group;
+    private final Commands commands;
+    private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "l4lb-notify");
+        t.setDaemon(true);
+        return t;
+    });
+
+    Notifier(String script, String group, Commands commands) {
+        this.script = script;
+        this.group = group;
+        this.commands = commands;
+    }
+
+    void notify(HaState state, int priority) {
+        if (script.isEmpty()) {
+            return;
+        }
+        runner.execute(() -> {
+            Commands.Result r = commands.run(List.of(script, "INSTANCE", group, state.name(), Integer.toString(priority)),
+                    Duration.ofSeconds(30));
+            if (!r.ok()) {
+                LOG.warn("notify script {} {} failed ({}): {}", script, state, r.exitCode(), r.output());
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        runner.shutdown();
+    }
+}

@@ -1,0 +1,127 @@
+package org.l4lb.ha;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.l4lb.core.config.TrackScriptConfig;
+import org.l4lb.ha.vip.Commands;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * keepalived's {@code track_script} and tracked services: each failing check adds its weight to
+ * the priority (usually a negative one), or, with weight 0, forces FAULT. Recovers by itself.
+ */
+public final class Tracking {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Tracking.class);
+
+    /** One tracked condition. */
+    interface Check {
+        String name();
+
+        int weight();
+
+        boolean failing();
+    }
+
+    private final List<Check> checks = new ArrayList<>();
+
+    /** A service that fails while it has no eligible server. */
+    public void trackService(String name, int weight, BooleanSupplier hasEligibleServer) {
+        checks.add(new Check() {
+            @Override
+            public String name() {
+                return "service " + name;
+            }
+
+            @Override
+            public int weight() {
+                return weight;
+            }
+
+            @Override
+            public boolean failing() {
+                return !hasEligibleServer.getAsBoolean();
+            }
+        });
+    }
+
+    /** A command run every interval with fall/rise hysteresis. */
+    public void trackScript(TrackScriptConfig c, Commands commands, ScheduledExecutorService timer) {
+        ScriptCheck check = new ScriptCheck(c, commands);
+        checks.add(check);
+        timer.scheduleWithFixedDelay(check::run, 0, c.interval().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Priority after tracking, kept within 1..254 as keepalived does. */
+    public int effective(int priority) {
+        int p = priority;
+        for (Check c : checks) {
+            if (c.weight() != 0 && c.failing()) {
+                p += c.weight();
+            }
+        }
+        return Math.max(1, Math.min(254, p));
+    }
+
+    /** A failing check with weight 0 forces FAULT. */
+    public String fault() {
+        for (Check c : checks) {
+            if (c.weight() == 0 && c.failing()) {
+                return c.name();
+            }
+        }
+        return null;
+    }
+
+    private static final class ScriptCheck implements Check {
+
+        private final TrackScriptConfig config;
+        private final Commands commands;
+        private volatile boolean failing;
+        private int streak;
+
+        ScriptCheck(TrackScriptConfig config, Commands commands) {
+            this.config = config;
+            this.commands = commands;
+        }
+
+        @Override
+        public String name() {
+            return "script " + (config.name().isEmpty() ? config.command() : config.name());
+        }
+
+        @Override
+        public int weight() {
+            return config.weight();
+        }
+
+        @Override
+        public boolean failing() {
+            return failing;
+        }
+
+        void run() {
+            Commands.Result r = commands.run(List.of("/bin/sh", "-c", config.command()), timeout());
+            boolean ok = r.ok();
+            if (ok == !failing) {
+                streak = 0;
+                return;
+            }
+            streak++;
+            if (streak >= (failing ? config.rise() : config.fall())) {
+                failing = !ok;
+                streak = 0;
+                LOG.info("tracked {} {} (exit {}: {})", name(), failing ? "failing" : "recovered", r.exitCode(), r.output());
+            }
+        }
+
+        private Duration timeout() {
+            return config.timeout();
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package org.l4lb.ha.cluster;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.math.BigInteger;
+import org.l4lb.ha.election.HaState;
+import org.l4lb.ha.election.NodeId;
+
+/**
+ * What a node announces every advert-interval.
+ *
+ * @param sequence grows with every advert of one node's life, so a late, reordered one is ignored
+ */
+public record Advert(NodeId id, String name, int priority, int effective, HaState state, boolean fault, long sequence) {
+
+    private static final int VERSION = 1;
+
+    public byte[] encode() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(VERSION);
+            out.writeUTF(id.text());
+            byte[] addr = id.address().toByteArray();
+            out.writeByte(addr.length);
+            out.write(addr);
+            out.writeInt(id.port());
+            out.writeUTF(name);
+            out.writeShort(priority);
+            out.writeShort(effective);
+            out.writeByte(state.ordinal());
+            out.writeBoolean(fault);
+            out.writeLong(sequence);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** @throws IOException for bytes that are not an advert of this version */
+    public static Advert decode(byte[] data) throws IOException {
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
+        int version = in.readUnsignedByte();
+        if (version != VERSION) {
+            throw new IOException("advert version " + version + ", expected " + VERSION);
+        }
+        String text = in.readUTF();
+        byte[] addr = new byte[in.readUnsignedByte()];
+        in.readFully(addr);
+        int port = in.readInt();
+        String name = in.readUTF();
+        int priority = in.readShort();
+        int effective = in.readShort();
+        int state = in.readUnsignedByte();
+        boolean fault = in.readBoolean();
+        long sequence = in.readLong();
+        if (state >= HaState.values().length) {
+            throw new IOException("unknown state " + state);
+        }
+        return new Advert(new NodeId(text, new BigInteger(addr), port), name, priority, effective,
+                HaState.values()[state], fault, sequence);
+    }
+}

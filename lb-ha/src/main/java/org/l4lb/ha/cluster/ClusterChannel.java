@@ -1,0 +1,112 @@
+package org.l4lb.ha.cluster;
+
+import java.nio.charset.StandardCharsets;
+import java.security.spec.KeySpec;
+import java.util.ArrayList;
+import java.util.List;
+import javax.crypto.SecretKey;
+import javax.crypto.SecretKeyFactory;
+import javax.crypto.spec.PBEKeySpec;
+import javax.crypto.spec.SecretKeySpec;
+import org.jgroups.JChannel;
+import org.jgroups.protocols.AUTH;
+import org.jgroups.protocols.FD_ALL3;
+import org.jgroups.protocols.FD_SOCK2;
+import org.jgroups.protocols.FRAG2;
+import org.jgroups.protocols.MERGE3;
+import org.jgroups.protocols.PING;
+import org.jgroups.protocols.SYM_ENCRYPT;
+import org.jgroups.protocols.TCP;
+import org.jgroups.protocols.TCPPING;
+import org.jgroups.protocols.UDP;
+import org.jgroups.protocols.UNICAST3;
+import org.jgroups.protocols.VERIFY_SUSPECT2;
+import org.jgroups.protocols.pbcast.GMS;
+import org.jgroups.protocols.pbcast.NAKACK2;
+import org.jgroups.protocols.pbcast.STABLE;
+import org.jgroups.stack.Protocol;
+
+/**
+ * Builds a node's JGroups stack in code (no XML to drift from the config):
+ * TCP + TCPPING over the configured peers, or UDP + PING multicast without peers;
+ * MERGE3 to heal partitions; FD_SOCK2 so a killed process is noticed at once; FD_ALL3 for a hung
+ * or cut-off one; SYM_ENCRYPT keyed by the shared secret and AUTH proving it.
+ */
+public final class ClusterChannel {
+
+    private ClusterChannel() {
+    }
+
+    public static JChannel create(ClusterSettings s) throws Exception {
+        long advert = s.advertInterval().toMillis();
+        List<Protocol> stack = new ArrayList<>();
+        if (s.peers().isEmpty()) {
+            UDP udp = new UDP();
+            udp.setBindAddress(s.bind().getAddress());
+            udp.setBindPort(s.bind().getPort());
+            stack.add(udp);
+            stack.add(new PING());
+        } else {
+            TCP tcp = new TCP();
+            tcp.setBindAddress(s.bind().getAddress());
+            tcp.setBindPort(s.bind().getPort());
+            tcp.setPortRange(0);
+            tcp.setSockConnTimeout((int) Math.max(200, advert));
+            stack.add(tcp);
+            TCPPING ping = new TCPPING();
+            ping.setInitialHosts(s.peers());
+            ping.setPortRange(0);
+            stack.add(ping);
+        }
+        MERGE3 merge = new MERGE3();
+        merge.setMinInterval(Math.max(200, advert / 2));
+        merge.setMaxInterval(Math.max(500, advert));
+        merge.setCheckInterval(Math.max(1000, advert * 2));
+        stack.add(merge);
+        FD_SOCK2 fdSock = new FD_SOCK2();
+        fdSock.setBindAddress(s.bind().getAddress());
+        stack.add(fdSock);
+        FD_ALL3 fdAll = new FD_ALL3();
+        // The election already ignores a node whose adverts stop for 3 intervals; this takes it out
+        // of the view a little later, which no failover waits for.
+        fdAll.setInterval(Math.max(100, advert / 2));
+        fdAll.setTimeout(advert * 4);
+        stack.add(fdAll);
+        VERIFY_SUSPECT2 verify = new VERIFY_SUSPECT2();
+        verify.setTimeout(Math.max(200, advert / 2));
+        stack.add(verify);
+        if (!s.secret().isEmpty()) {
+            SYM_ENCRYPT encrypt = new SYM_ENCRYPT();
+            encrypt.setSecretKey(key(s.secret(), s.group()));
+            encrypt.symAlgorithm("AES/CBC/PKCS5Padding");
+            encrypt.symIvLength(16);
+            stack.add(encrypt);
+        }
+        stack.add(new NAKACK2());
+        stack.add(new UNICAST3());
+        stack.add(new STABLE());
+        if (!s.secret().isEmpty()) {
+            AUTH auth = new AUTH();
+            auth.setAuthToken(new SecretToken(s.secret()));
+            stack.add(auth);
+        }
+        GMS gms = new GMS();
+        gms.setJoinTimeout(Math.max(500, advert));
+        gms.setMaxJoinAttempts(2);
+        gms.setMergeTimeout(Math.max(1000, advert * 2));
+        gms.setViewAckCollectionTimeout(Math.max(500, advert));
+        stack.add(gms);
+        stack.add(new FRAG2());
+        JChannel ch = new JChannel(stack);
+        ch.name(s.nodeName());
+        return ch;
+    }
+
+    /** An AES key stretched from the secret, salted with the group so groups never share keys. */
+    static SecretKey key(String secret, String group) throws Exception {
+        KeySpec spec = new PBEKeySpec(secret.toCharArray(), ("l4lb-group:" + group).getBytes(StandardCharsets.UTF_8),
+                100_000, 128);
+        byte[] raw = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
+        return new SecretKeySpec(raw, "AES");
+    }
+}

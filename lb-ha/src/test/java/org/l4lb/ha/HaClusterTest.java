@@ -1,0 +1,205 @@
+package org.l4lb.ha;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.jgroups.JChannel;
+import org.jgroups.protocols.DISCARD;
+import org.jgroups.protocols.TP;
+import org.jgroups.stack.ProtocolStack;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.l4lb.core.time.Ticker;
+import org.l4lb.ha.cluster.ClusterSettings;
+import org.l4lb.ha.election.HaState;
+import org.l4lb.ha.election.NodeId;
+import org.l4lb.ha.vip.VipManager;
+
+/** Real JGroups channels on loopback: elections, failover, partitions and the secret. */
+class HaClusterTest {
+
+    private final List<HaNode> nodes = new ArrayList<>();
+    private final String group = "test-" + UUID.randomUUID();
+
+    /** Counts VIP holders: +1 on acquire, -1 on release (from a holder). */
+    static final class RecordingVips implements VipManager {
+        volatile boolean holding;
+        final AtomicInteger announces = new AtomicInteger();
+
+        @Override
+        public void acquire() {
+            holding = true;
+            announces.incrementAndGet();
+        }
+
+        @Override
+        public void announce() {
+            announces.incrementAndGet();
+        }
+
+        @Override
+        public void release() {
+            holding = false;
+        }
+    }
+
+    record Started(HaNode node, RecordingVips vips, int port) {
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private Started node(String name, int port, List<Integer> peers, int priority, String secret, Duration advert)
+            throws Exception {
+        List<InetSocketAddress> peerAddrs = peers.stream().map(p -> new InetSocketAddress("127.0.0.1", p)).toList();
+        ClusterSettings s = new ClusterSettings(group, name, new InetSocketAddress("127.0.0.1", port), peerAddrs, secret, advert);
+        RecordingVips vips = new RecordingVips();
+        HaNode n = new HaNode(s, NodeId.of(InetAddress.getByName("127.0.0.1"), port), priority, true, Duration.ZERO,
+                vips, new Tracking(), "", Ticker.SYSTEM);
+        n.start();
+        nodes.add(n);
+        return new Started(n, vips, port);
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        for (HaNode n : nodes) {
+            n.close();
+        }
+    }
+
+    private static void await(BooleanSupplier condition, Duration max, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + max.toMillis() + " ms: " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void twoNodesElectTheHigherPriorityAndOnlyItHoldsTheVip() throws Exception {
+        int p1 = freePort();
+        int p2 = freePort();
+        Duration advert = Duration.ofMillis(300);
+        Started low = node("low", p1, List.of(p1, p2), 100, "a-long-shared-secret", advert);
+        Started high = node("high", p2, List.of(p1, p2), 150, "a-long-shared-secret", advert);
+        await(() -> high.node().status().state() == HaState.MASTER && low.node().status().state() == HaState.BACKUP,
+                Duration.ofSeconds(10), "high master, low backup");
+        await(() -> high.vips().holding && !low.vips().holding, Duration.ofSeconds(2), "only the master holds the VIP");
+        assertThat(low.node().status().master()).isEqualTo(NodeId.of(InetAddress.getByName("127.0.0.1"), p2));
+        assertThat(low.node().status().viewSize()).isEqualTo(2);
+    }
+
+    @Test
+    void threeNodesElectTheTopPriority() throws Exception {
+        int p1 = freePort();
+        int p2 = freePort();
+        int p3 = freePort();
+        List<Integer> all = List.of(p1, p2, p3);
+        Duration advert = Duration.ofMillis(300);
+        Started a = node("a", p1, all, 120, "a-long-shared-secret", advert);
+        Started b = node("b", p2, all, 200, "a-long-shared-secret", advert);
+        Started c = node("c", p3, all, 150, "a-long-shared-secret", advert);
+        await(() -> b.node().status().state() == HaState.MASTER && a.node().status().state() == HaState.BACKUP
+                && c.node().status().state() == HaState.BACKUP, Duration.ofSeconds(10), "b master");
+        await(() -> b.vips().holding && !a.vips().holding && !c.vips().holding, Duration.ofSeconds(2), "one VIP holder");
+    }
+
+    @Test
+    void whenTheMastersChannelClosesABackupIsMasterWithinOneSecond() throws Exception {
+        int p1 = freePort();
+        int p2 = freePort();
+        Duration advert = Duration.ofSeconds(1);
+        Started backup = node("backup", p1, List.of(p1, p2), 100, "a-long-shared-secret", advert);
+        Started master = node("master", p2, List.of(p1, p2), 200, "a-long-shared-secret", advert);
+        await(() -> master.node().status().state() == HaState.MASTER && backup.node().status().state() == HaState.BACKUP,
+                Duration.ofSeconds(10), "elected");
+        long t0 = System.nanoTime();
+        master.node().close();
+        nodes.remove(master.node());
+        await(() -> backup.node().status().state() == HaState.MASTER, Duration.ofSeconds(1), "backup takes over");
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        System.out.println("failover after the master's channel closed: " + ms + " ms");
+        assertThat(backup.vips().holding).isTrue();
+    }
+
+    @Test
+    void plannedHandoverMovesTheVipBeforeTheMasterLetsGo() throws Exception {
+        int p1 = freePort();
+        int p2 = freePort();
+        Duration advert = Duration.ofMillis(500);
+        Started backup = node("backup", p1, List.of(p1, p2), 100, "a-long-shared-secret", advert);
+        Started master = node("master", p2, List.of(p1, p2), 200, "a-long-shared-secret", advert);
+        await(() -> master.node().status().state() == HaState.MASTER && backup.vips().holding == false,
+                Duration.ofSeconds(10), "elected");
+        master.node().handOver(Duration.ofSeconds(5));
+        assertThat(backup.node().status().state()).isEqualTo(HaState.MASTER);
+        assertThat(master.node().status().state()).isEqualTo(HaState.BACKUP);
+        await(() -> !master.vips().holding && backup.vips().holding, Duration.ofSeconds(2), "VIP moved");
+    }
+
+    @Test
+    void aPartitionMakesTwoMastersAndTheHealLeavesExactlyOne() throws Exception {
+        int p1 = freePort();
+        int p2 = freePort();
+        Duration advert = Duration.ofMillis(500);
+        Started a = node("a", p1, List.of(p1, p2), 100, "a-long-shared-secret", advert);
+        Started b = node("b", p2, List.of(p1, p2), 150, "a-long-shared-secret", advert);
+        await(() -> b.node().status().state() == HaState.MASTER && a.node().status().state() == HaState.BACKUP,
+                Duration.ofSeconds(10), "elected");
+        List<DISCARD> cuts = new ArrayList<>();
+        for (HaNode n : List.of(a.node(), b.node())) {
+            DISCARD d = new DISCARD();
+            d.discardAll(true);
+            channel(n).getProtocolStack().insertProtocol(d, ProtocolStack.Position.ABOVE, TP.class);
+            cuts.add(d);
+        }
+        await(() -> a.node().status().state() == HaState.MASTER && b.node().status().state() == HaState.MASTER,
+                Duration.ofSeconds(5), "both sides master during the partition");
+        long healed = System.nanoTime();
+        cuts.forEach(d -> d.discardAll(false));
+        await(() -> a.node().status().state() == HaState.BACKUP && b.node().status().state() == HaState.MASTER,
+                Duration.ofSeconds(15), "exactly one master after the heal");
+        await(() -> b.vips().holding && !a.vips().holding, Duration.ofSeconds(2), "one VIP holder");
+        System.out.println("one master again " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - healed)
+                + " ms after the heal");
+        await(() -> b.vips().announces.get() >= 2, Duration.ofSeconds(1),
+                "the winner announces the VIP again on meeting the other side");
+    }
+
+    @Test
+    void aNodeWithTheWrongSecretCannotJoinNorMoveTheVip() throws Exception {
+        int p1 = freePort();
+        int p2 = freePort();
+        Duration advert = Duration.ofMillis(300);
+        Started good = node("good", p1, List.of(p1, p2), 100, "the-right-shared-secret", advert);
+        await(() -> good.node().status().state() == HaState.MASTER, Duration.ofSeconds(5), "alone: master");
+        Started intruder = node("intruder", p2, List.of(p1, p2), 254, "a-wrong-shared-secret", advert);
+        Thread.sleep(3000);
+        assertThat(good.node().status().viewSize()).isEqualTo(1);
+        assertThat(good.node().status().state()).isEqualTo(HaState.MASTER);
+        assertThat(good.vips().holding).isTrue();
+        assertThat(intruder.node().status().viewSize()).isEqualTo(1);
+    }
+
+    private static JChannel channel(HaNode n) throws Exception {
+        var f = HaNode.class.getDeclaredField("channel");
+        f.setAccessible(true);
+        return (JChannel) f.get(n);
+    }
+}
