@@ -64,6 +64,7 @@ public final class HaNode implements Receiver, AutoCloseable {
     private long lastReannounce;
     private long preemptWaitSince = -1;
     private long advertSequence;
+    private boolean closed;
     private boolean leaving;
     private volatile HaState state = HaState.INIT;
     private volatile NodeId master;
@@ -280,7 +281,11 @@ public final class HaNode implements Receiver, AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public synchronized void close() throws InterruptedException {
+        if (closed) {
+            return;
+        }
+        closed = true;
         timer.shutdownNow();
         timer.awaitTermination(2, TimeUnit.SECONDS);
         if (channel != null) {

@@ -14,6 +14,8 @@ import org.l4lb.core.time.Ticker;
 import org.l4lb.core.upstream.Upstream;
 import org.l4lb.tcp.admin.AdminServer;
 import org.l4lb.tcp.admin.Metrics;
+import org.l4lb.ha.HaNode;
+import org.l4lb.tcp.ha.HaSupport;
 import org.l4lb.tcp.health.HealthChecker;
 import org.l4lb.tcp.proxy.DataPlane;
 import org.l4lb.tcp.proxy.Service;
@@ -35,6 +37,7 @@ public final class Node {
     private EventLoopGroup checks;
     private DataPlane dataPlane;
     private AdminServer admin;
+    private HaNode ha;
 
     public Node(LbConfig config) {
         this.config = config;
@@ -72,7 +75,10 @@ public final class Node {
                 }
                 services.add(service);
             }
-            Metrics metrics = new Metrics(services);
+            if (config.ha().enabled()) {
+                ha = HaSupport.create(config.ha(), name(), services);
+            }
+            Metrics metrics = new Metrics(services, ha);
             for (Service s : services) {
                 dataPlane.listen(s);
                 HealthChecker hc = new HealthChecker(s.upstream(), checks, transport, s::addressOf);
@@ -82,7 +88,14 @@ public final class Node {
             admin = new AdminServer(config.admin(), transport, acceptors, metrics, this);
             admin.start();
             summary(splice, loops);
+            if (ha != null) {
+                // Last: a node takes the VIPs only once it can serve them.
+                ha.start();
+            }
         } catch (Exception | Error e) {
+            if (ha != null) {
+                ha.close();
+            }
             shutdownGroups();
             throw e;
         }
@@ -124,6 +137,11 @@ public final class Node {
      * @return the number of sessions that had to be cut
      */
     public int drain(Duration timeout) throws InterruptedException {
+        if (ha != null) {
+            // Planned switchover: the backup takes the VIPs first, then this node stops accepting.
+            ha.handOver(config.ha().advertInterval().multipliedBy(3));
+            ha.close();
+        }
         dataPlane.stopAccepting();
         checkers.forEach(HealthChecker::stop);
         LOG.info("draining: {} open session(s), up to {} ms", openSessions(), timeout.toMillis());
@@ -141,6 +159,13 @@ public final class Node {
     }
 
     public void stop() {
+        if (ha != null) {
+            try {
+                ha.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (admin != null) {
             admin.stop();
         }
@@ -153,6 +178,11 @@ public final class Node {
                 g.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             }
         }
+    }
+
+    /** The HA node, or null when HA is off. */
+    public HaNode ha() {
+        return ha;
     }
 
     public LbConfig config() {

@@ -11,6 +11,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.List;
 import org.l4lb.core.upstream.AdminState;
 import org.l4lb.core.upstream.ServerState;
+import org.l4lb.ha.HaNode;
+import org.l4lb.ha.election.HaState;
 import org.l4lb.tcp.admission.Refusal;
 import org.l4lb.tcp.proxy.Service;
 import org.l4lb.tcp.proxy.SessionEnd;
@@ -23,7 +25,19 @@ public final class Metrics {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
-    public Metrics(List<Service> services) {
+    public Metrics(List<Service> services, HaNode ha) {
+        if (ha != null) {
+            for (HaState st : HaState.values()) {
+                Gauge.builder("l4lb.ha.state", ha, n -> n.status().state() == st ? 1 : 0).tag("state", st.name())
+                        .description("1 for this node's current HA state").register(registry);
+            }
+            Gauge.builder("l4lb.ha.view.size", ha, n -> n.status().viewSize()).description("Members in the cluster view")
+                    .register(registry);
+            Gauge.builder("l4lb.ha.priority.effective", ha, n -> n.status().effectivePriority())
+                    .description("Priority after tracking").register(registry);
+            FunctionCounter.builder("l4lb.ha.transitions", ha, n -> n.status().transitions())
+                    .description("HA state transitions").register(registry);
+        }
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         // Netty's pooled direct buffers bypass the JVM's buffer-pool accounting: count them here.

@@ -2,12 +2,18 @@ package org.l4lb.tcp.admin;
 
 import java.util.List;
 import org.l4lb.core.upstream.ServerState;
+import org.l4lb.ha.HaNode;
 import org.l4lb.tcp.Node;
 import org.l4lb.tcp.proxy.Service;
 
 /** What GET /status shows, as plain records Jackson writes as JSON. */
 record StatusView(String node, String version, String transport, boolean splice, int openSessions,
-        List<ServiceView> services) {
+        HaView ha, List<ServiceView> services) {
+
+    /** Null when HA is off. */
+    record HaView(String state, String master, int priority, int effectivePriority, int viewSize, long transitions,
+            String reason) {
+    }
 
     record ServiceView(String name, List<String> listen, String strategy, int activeSessions, long totalSessions,
             long retries, List<ServerView> servers) {
@@ -21,8 +27,14 @@ record StatusView(String node, String version, String transport, boolean splice,
     static StatusView of(Node node, String version) {
         long now = System.nanoTime();
         List<ServiceView> services = node.services().stream().map(s -> service(s, now)).toList();
+        HaView ha = null;
+        if (node.ha() != null) {
+            HaNode.Status st = node.ha().status();
+            ha = new HaView(st.state().name(), st.master() == null ? null : st.master().text(), st.priority(),
+                    st.effectivePriority(), st.viewSize(), st.transitions(), st.lastReason());
+        }
         return new StatusView(node.name(), version, node.transport().name(), node.splice(),
-                node.openSessions(), services);
+                node.openSessions(), ha, services);
     }
 
     private static ServiceView service(Service s, long now) {

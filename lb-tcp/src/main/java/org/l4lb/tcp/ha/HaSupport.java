@@ -1,0 +1,64 @@
+package org.l4lb.tcp.ha;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import org.l4lb.core.config.HaConfig;
+import org.l4lb.core.config.HostPort;
+import org.l4lb.core.config.TrackScriptConfig;
+import org.l4lb.core.time.Ticker;
+import org.l4lb.ha.HaNode;
+import org.l4lb.ha.Tracking;
+import org.l4lb.ha.cluster.ClusterSettings;
+import org.l4lb.ha.election.NodeId;
+import org.l4lb.ha.vip.Commands;
+import org.l4lb.ha.vip.IpVipManager;
+import org.l4lb.ha.vip.VipManager;
+import org.l4lb.tcp.proxy.Service;
+
+/** Builds this node's {@link HaNode} from the {@code ha} section and the running services. */
+public final class HaSupport {
+
+    private HaSupport() {
+    }
+
+    public static HaNode create(HaConfig ha, String nodeName, List<Service> services) throws UnknownHostException {
+        InetSocketAddress bind = socket(ha.bind());
+        List<InetSocketAddress> peers = new ArrayList<>();
+        for (HostPort p : ha.peers()) {
+            peers.add(socket(p));
+        }
+        ClusterSettings settings = new ClusterSettings(ha.group(), nodeName, bind, peers, ha.secret(), ha.advertInterval());
+        VipManager vips = switch (ha.vipManager()) {
+            case IP -> new IpVipManager(ha.networkInterface(), ha.virtualIps(), ha.garpRepeat(), ha.garpInterval(),
+                    Commands.SYSTEM);
+            case SCRIPT, NONE -> VipManager.NONE;
+        };
+        Tracking tracking = new Tracking();
+        for (String name : ha.trackServices()) {
+            Service s = services.stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
+            tracking.trackService(name, ha.trackServiceWeight(), () -> s.upstream().hasEligible());
+        }
+        HaNode node = new HaNode(settings, nodeId(bind), ha.priority(), ha.preempt(), ha.preemptDelay(), vips, tracking,
+                ha.notifyScript(), Ticker.SYSTEM);
+        for (TrackScriptConfig t : ha.trackScripts()) {
+            tracking.trackScript(t, Commands.SYSTEM, node.timer());
+        }
+        return node;
+    }
+
+    /** The address that breaks priority ties: the bind address, or this host's when bound to all. */
+    private static NodeId nodeId(InetSocketAddress bind) throws UnknownHostException {
+        InetAddress a = bind.getAddress();
+        if (a.isAnyLocalAddress()) {
+            a = InetAddress.getLocalHost();
+        }
+        return NodeId.of(a, bind.getPort());
+    }
+
+    private static InetSocketAddress socket(HostPort hp) throws UnknownHostException {
+        return new InetSocketAddress(InetAddress.getByName(hp.host()), hp.port());
+    }
+}
