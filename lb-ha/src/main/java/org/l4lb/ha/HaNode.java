@@ -54,6 +54,7 @@ public final class HaNode implements Receiver, AutoCloseable {
     private final Notifier notifier;
     private final Ticker ticker;
     private final ScheduledExecutorService timer;
+    private final long releaseGraceMs;
     private final ExecutorService vipRunner;
     private final Map<Address, Heard> heard = new HashMap<>();
     private final AtomicLong transitions = new AtomicLong();
@@ -74,8 +75,14 @@ public final class HaNode implements Receiver, AutoCloseable {
     private record Heard(Advert advert, long at) {
     }
 
+    /**
+     * @param releaseGrace how long a node that lost the role keeps the VIPs while the new master's
+     *     gratuitous ARPs go out: Linux ignores a new ARP entry within locktime (1 s) of the last
+     *     change, so the last of them may be the one that counts
+     */
     public HaNode(ClusterSettings settings, NodeId self, int priority, boolean preempt, Duration preemptDelay,
-            VipManager vips, Tracking tracking, String notifyScript, Ticker ticker) {
+            VipManager vips, Duration releaseGrace, Tracking tracking, String notifyScript, Ticker ticker) {
+        this.releaseGraceMs = releaseGrace.toMillis();
         this.settings = settings;
         this.self = self;
         this.priority = priority;
@@ -108,7 +115,8 @@ public final class HaNode implements Receiver, AutoCloseable {
         channel = ClusterChannel.create(settings);
         channel.setReceiver(this);
         channel.connect(settings.group());
-        timer.scheduleAtFixedRate(() -> guarded(this::tick), 0, Math.max(1, advertNanos / 4), TimeUnit.NANOSECONDS);
+        // Ticks at a tenth of the advert interval: a silent master is noticed within 3.1 intervals.
+        timer.scheduleAtFixedRate(() -> guarded(this::tick), 0, Math.max(1, advertNanos / 10), TimeUnit.NANOSECONDS);
         LOG.info("HA: node {} joined group {} with priority {} ({} member(s) in view)", self, settings.group(), priority,
                 channel.getView().size());
     }
@@ -154,18 +162,11 @@ public final class HaNode implements Receiver, AutoCloseable {
     @Override
     public void viewAccepted(View v) {
         timer.execute(() -> guarded(() -> {
-            View old = view;
             view = v;
             heard.keySet().retainAll(v.getMembers());
             LOG.info("HA: view {}", v);
             sendAdvert();
             evaluate("view change (" + v.size() + " member(s))");
-            boolean joined = old != null && v.getMembers().stream().anyMatch(m -> !old.containsMember(m));
-            if (joined && state == HaState.MASTER) {
-                // A merge after a partition: the other side may have held the VIPs, and clients may
-                // still hold its ARP entry. Announce ours again right away.
-                reannounce(ticker.nanos(), "members joined");
-            }
         }));
     }
 
@@ -251,7 +252,14 @@ public final class HaNode implements Receiver, AutoCloseable {
             lastReannounce = ticker.nanos();
             vipRunner.execute(vips::acquire);
         } else if (old == HaState.MASTER) {
-            vipRunner.execute(vips::release);
+            // Another node is master now: keep serving stragglers for a moment while its
+            // gratuitous ARPs move the clients, so none is sent to a node without the VIP.
+            vipRunner.execute(() -> {
+                sleepQuietly(releaseGraceMs);
+                if (state != HaState.MASTER) {
+                    vips.release();
+                }
+            });
         }
         notifier.notify(next, effective);
     }
@@ -272,6 +280,14 @@ public final class HaNode implements Receiver, AutoCloseable {
         }
         if (state == HaState.MASTER) {
             LOG.warn("HA: no other node took over within {} ms; releasing the VIPs anyway", timeout.toMillis());
+        }
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

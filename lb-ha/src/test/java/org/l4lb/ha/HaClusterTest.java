@@ -68,7 +68,7 @@ class HaClusterTest {
         ClusterSettings s = new ClusterSettings(group, name, new InetSocketAddress("127.0.0.1", port), peerAddrs, secret, advert);
         RecordingVips vips = new RecordingVips();
         HaNode n = new HaNode(s, NodeId.of(InetAddress.getByName("127.0.0.1"), port), priority, true, Duration.ZERO,
-                vips, new Tracking(), "", Ticker.SYSTEM);
+                vips, Duration.ofMillis(100), new Tracking(), "", Ticker.SYSTEM);
         n.start();
         nodes.add(n);
         return new Started(n, vips, port);

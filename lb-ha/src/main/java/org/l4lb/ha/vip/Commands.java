@@ -17,6 +17,13 @@ public interface Commands {
 
     Result run(List<String> command, Duration timeout);
 
+    /** Starts a command and does not wait for it (it must end by itself); failures are ignored. */
+    default void spawn(List<String> command) {
+        Thread t = new Thread(() -> run(command, Duration.ofSeconds(10)), "l4lb-spawn");
+        t.setDaemon(true);
+        t.start();
+    }
+
     Commands SYSTEM = (command, timeout) -> {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();

@@ -2,6 +2,10 @@ package org.l4lb.ha.vip;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,6 +23,12 @@ public final class IpVipManager implements VipManager {
     private final int garpRepeat;
     private final Duration garpInterval;
     private final Commands commands;
+    private final AtomicLong announceGeneration = new AtomicLong();
+    private final ScheduledExecutorService garp = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "l4lb-garp");
+        t.setDaemon(true);
+        return t;
+    });
 
     public IpVipManager(String iface, List<String> vips, int garpRepeat, Duration garpInterval, Commands commands) {
         this.iface = iface;
@@ -43,27 +53,32 @@ public final class IpVipManager implements VipManager {
         announce();
     }
 
+    /**
+     * Sends the gratuitous ARPs without waiting for them: arping lingers a second per packet, and a
+     * release must never queue behind an announce. A release cancels the announces still to come.
+     */
     @Override
     public void announce() {
+        long generation = announceGeneration.incrementAndGet();
         for (int i = 0; i < Math.max(1, garpRepeat); i++) {
-            if (i > 0) {
-                sleep(garpInterval);
-            }
-            for (String vip : vips) {
-                String address = vip.substring(0, vip.indexOf('/'));
-                if (address.contains(":")) {
-                    continue; // IPv6: the kernel sends unsolicited neighbour advertisements for a new address
+            garp.schedule(() -> {
+                if (announceGeneration.get() != generation) {
+                    return;
                 }
-                Commands.Result r = commands.run(List.of("arping", "-U", "-c", "1", "-I", iface, address), TIMEOUT);
-                if (!r.ok() && i == 0) {
-                    LOG.warn("gratuitous ARP for {} on {} failed: {}", address, iface, r.output());
+                for (String vip : vips) {
+                    String address = vip.substring(0, vip.indexOf('/'));
+                    if (!address.contains(":")) {
+                        // IPv6: the kernel sends unsolicited neighbour advertisements for a new address.
+                        commands.spawn(List.of("arping", "-U", "-c", "1", "-I", iface, address));
+                    }
                 }
-            }
+            }, i * garpInterval.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
     @Override
     public void release() {
+        announceGeneration.incrementAndGet();
         for (String vip : vips) {
             Commands.Result r = commands.run(List.of("ip", "addr", "del", vip, "dev", iface), TIMEOUT);
             if (r.ok()) {
@@ -74,11 +89,4 @@ public final class IpVipManager implements VipManager {
         }
     }
 
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }

@@ -3,6 +3,7 @@ package org.l4lb.tcp.ha;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.l4lb.core.config.HaConfig;
@@ -41,8 +42,10 @@ public final class HaSupport {
             Service s = services.stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
             tracking.trackService(name, ha.trackServiceWeight(), () -> s.upstream().hasEligible());
         }
-        HaNode node = new HaNode(settings, nodeId(bind), ha.priority(), ha.preempt(), ha.preemptDelay(), vips, tracking,
-                ha.notifyScript(), Ticker.SYSTEM);
+        // Keep the VIPs until the new master's last gratuitous ARP has gone out.
+        Duration grace = ha.garpInterval().multipliedBy(Math.max(1, ha.garpRepeat())).plusMillis(200);
+        HaNode node = new HaNode(settings, nodeId(bind), ha.priority(), ha.preempt(), ha.preemptDelay(), vips, grace,
+                tracking, ha.notifyScript(), Ticker.SYSTEM);
         for (TrackScriptConfig t : ha.trackScripts()) {
             tracking.trackScript(t, Commands.SYSTEM, node.timer());
         }

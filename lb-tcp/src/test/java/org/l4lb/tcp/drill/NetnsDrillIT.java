@@ -1,0 +1,226 @@
+package org.l4lb.tcp.drill;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The failover drill on real kernels' VIPs: two lb-tcp nodes (priority 150 and 100, preempt,
+ * advert-interval 1 s), two backends answering with the address of the LB node that connected to
+ * them, and a client opening a new connection to the VIP every 20 ms, all in network namespaces on
+ * one bridge. Each fault on the master reports the outage (last success before the fault to first
+ * success after), the failed connections, the VIP holders after the heal, and the failback.
+ *
+ * <p>Needs root, iproute2, socat and arping; skips without them unless L4LB_REQUIRE_DRILLS=1 (CI).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class NetnsDrillIT {
+
+    private static Topology net;
+    private static DrillNode lb1;
+    private static DrillNode lb2;
+    private static final List<Process> backends = new ArrayList<>();
+    private static Path dir;
+    private static final List<String> report = new ArrayList<>();
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        String missing = missingPrerequisite();
+        if (missing != null) {
+            if ("1".equals(System.getenv("L4LB_REQUIRE_DRILLS"))) {
+                throw new IllegalStateException("the netns drill is required here (L4LB_REQUIRE_DRILLS=1) but " + missing);
+            }
+            Assumptions.abort("netns drill skipped: " + missing);
+        }
+        dir = Files.createTempDirectory("l4lb-drill");
+        net = new Topology();
+        net.create();
+        for (String be : List.of("be1", "be2")) {
+            backends.add(new ProcessBuilder("ip", "netns", "exec", net.ns(be), "socat",
+                    "TCP-LISTEN:8080,fork,reuseaddr", "SYSTEM:echo $SOCAT_PEERADDR").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+        }
+        lb1 = new DrillNode("lb1", net.ns("lb1"), dir, config("lb1", "10.99.0.11", 150));
+        lb2 = new DrillNode("lb2", net.ns("lb2"), dir, config("lb2", "10.99.0.12", 100));
+        lb2.start();
+        lb1.start();
+    }
+
+    private static String missingPrerequisite() {
+        if (!"root".equals(System.getProperty("user.name"))) {
+            return "not running as root";
+        }
+        for (String tool : List.of("ip", "socat", "arping")) {
+            if (Sh.run("sh", "-c", "command -v " + tool).code() != 0) {
+                return tool + " is not installed";
+            }
+        }
+        String probe = "l4lbprobe" + ProcessHandle.current().pid();
+        if (Sh.run("ip", "netns", "add", probe).code() != 0) {
+            return "cannot create network namespaces";
+        }
+        Sh.run("ip", "netns", "del", probe);
+        return null;
+    }
+
+    private static String config(String name, String address, int priority) {
+        return """
+                node-name = %s
+                shutdown-timeout = 5s
+                services.web {
+                  listen = ["0.0.0.0:80"]
+                  servers = ["10.99.0.21:8080", "10.99.0.22:8080"]
+                  health-check { interval = 500ms, timeout = 300ms }
+                }
+                ha {
+                  enabled = true
+                  priority = %d
+                  advert-interval = 1s
+                  interface = eth0
+                  virtual-ips = ["%s/24"]
+                  bind = "%s:7800"
+                  peers = ["10.99.0.11:7800", "10.99.0.12:7800"]
+                  secret = "drill-secret-0123456789"
+                }
+                """.formatted(name, priority, Topology.VIP, address);
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        if (lb1 != null) {
+            lb1.kill();
+            lb2.kill();
+        }
+        for (Process p : backends) {
+            p.destroyForcibly();
+        }
+        if (net != null) {
+            net.close();
+        }
+        if (!report.isEmpty()) {
+            String table = "| fault | outage ms | failed | VIP holders after heal | failback ms | failed in failback |\n"
+                    + "|---|---|---|---|---|---|\n" + String.join("\n", report) + "\n";
+            System.out.println(table);
+            Files.writeString(Path.of("target/drill-report.md"), table);
+        }
+    }
+
+    private static void await(BooleanSupplier c, long ms, String what) throws Exception {
+        long deadline = System.currentTimeMillis() + ms;
+        while (!c.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("not within " + ms + " ms: " + what + "\nlb1:\n" + tail(lb1) + "\nlb2:\n" + tail(lb2));
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static String tail(DrillNode n) {
+        try {
+            List<String> lines = n.log().lines().filter(l -> !l.contains(" access: ")).toList();
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+        } catch (Exception e) {
+            return e.toString();
+        }
+    }
+
+    /** Both nodes up, lb1 the only VIP holder, and the client served. */
+    private static void steady() throws Exception {
+        if (!lb1.alive()) {
+            lb1.start();
+        }
+        if (!lb2.alive()) {
+            lb2.start();
+        }
+        await(() -> net.holdsVip("lb1") && !net.holdsVip("lb2"), 30_000, "lb1 holds the VIP alone");
+        Thread.sleep(1500);
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs the client for 12 s: the fault at +2 s, the heal at +7 s. Returns the outage window
+     * around the fault and the failback window around the heal.
+     */
+    private static ClientRun.Window[] drill(String label, Step fault, Step heal) throws Exception {
+        steady();
+        ClientRun client = ClientRun.start(net.ns("cl"), dir, Topology.VIP, 13_000);
+        ClientRun.awaitFirstAttempt(dir);
+        Thread.sleep(1000);
+        long faultAt = System.currentTimeMillis();
+        fault.run();
+        Thread.sleep(5000);
+        long healAt = System.currentTimeMillis();
+        heal.run();
+        List<ClientRun.Attempt> attempts = client.finish();
+        assertThat(attempts).as("client attempts").hasSizeGreaterThan(100);
+        ClientRun.Window out = ClientRun.window(attempts, faultAt, healAt);
+        ClientRun.Window back = ClientRun.window(attempts, healAt, Long.MAX_VALUE);
+        await(() -> net.holdsVip("lb1") ^ net.holdsVip("lb2"), 10_000, "exactly one VIP holder after the heal");
+        int holders = (net.holdsVip("lb1") ? 1 : 0) + (net.holdsVip("lb2") ? 1 : 0);
+        report.add("| " + label + " | " + out.outageMs() + " | " + out.failed() + " | " + holders + " | "
+                + back.outageMs() + " | " + back.failed() + " |");
+        System.out.println("drill " + label + ": outage " + out.outageMs() + " ms, failed " + out.failed()
+                + ", served before " + out.servedBefore() + "; failback " + back.outageMs() + " ms, failed "
+                + back.failed() + ", served after " + back.servedAfter());
+        return new ClientRun.Window[] {out, back};
+    }
+
+    @Test
+    @Order(1)
+    void sigkill() throws Exception {
+        boolean[] leftBehind = {false};
+        ClientRun.Window[] w = drill("SIGKILL", () -> lb1.signal("KILL"), () -> {
+            // A killed process cannot remove its VIP; the next life must.
+            leftBehind[0] = net.holdsVip("lb1");
+            lb1.start();
+        });
+        assertThat(w[0].outageMs()).as("SIGKILL outage").isLessThanOrEqualTo(500);
+        assertThat(leftBehind[0]).as("the killed node left its VIP behind").isTrue();
+        assertThat(lb1.log()).contains("VIP 10.99.0.100/24 removed from eth0").contains("HA: node 10.99.0.11:7800 joined");
+    }
+
+    @Test
+    @Order(2)
+    void gracefulStop() throws Exception {
+        ClientRun.Window[] w = drill("SIGTERM", () -> lb1.signal("TERM"), () -> {
+            lb1.awaitExit(15);
+            lb1.start();
+        });
+        assertThat(w[0].failed()).as("failed connections during a graceful stop").isZero();
+    }
+
+    @Test
+    @Order(3)
+    void sigstop() throws Exception {
+        ClientRun.Window[] w = drill("SIGSTOP", () -> lb1.signal("STOP"), () -> lb1.signal("CONT"));
+        assertThat(w[0].outageMs()).as("SIGSTOP outage").isLessThanOrEqualTo(3500);
+    }
+
+    @Test
+    @Order(4)
+    void linkDown() throws Exception {
+        ClientRun.Window[] w = drill("link down", () -> net.linkDown("lb1"), () -> net.linkUp("lb1"));
+        assertThat(w[0].outageMs()).as("link-down outage").isLessThanOrEqualTo(3500);
+    }
+
+    @Test
+    @Order(5)
+    void isolate() throws Exception {
+        ClientRun.Window[] w = drill("isolate", () -> net.isolate("lb1"), () -> net.reattach("lb1"));
+        assertThat(w[0].outageMs()).as("isolate outage").isLessThanOrEqualTo(3500);
+    }
+}

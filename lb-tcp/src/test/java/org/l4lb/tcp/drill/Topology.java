@@ -1,0 +1,79 @@
+package org.l4lb.tcp.drill;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The drill's network: namespaces for two LB nodes, two backends and a client, each with one
+ * veth port on a bridge that lives in a namespace of its own (nothing touches the host's network).
+ * 10.99.0.0/24; ip_forward=0 everywhere so a node that dropped the VIP cannot hide an outage.
+ */
+final class Topology implements AutoCloseable {
+
+    static final String VIP = "10.99.0.100";
+
+    final String prefix = "l4d" + Integer.toString(ThreadLocalRandom.current().nextInt(46656), 36);
+    final String sw = prefix + "sw";
+    private final List<String> namespaces = new ArrayList<>();
+
+    String ns(String host) {
+        return prefix + host;
+    }
+
+    void create() {
+        add(sw);
+        Sh.must("ip", "-n", sw, "link", "add", "br0", "type", "bridge");
+        Sh.must("ip", "-n", sw, "link", "set", "br0", "up");
+        host("lb1", "10.99.0.11");
+        host("lb2", "10.99.0.12");
+        host("be1", "10.99.0.21");
+        host("be2", "10.99.0.22");
+        host("cl", "10.99.0.31");
+    }
+
+    private void add(String name) {
+        Sh.must("ip", "netns", "add", name);
+        namespaces.add(name);
+        Sh.must("ip", "-n", name, "link", "set", "lo", "up");
+        Sh.must("ip", "netns", "exec", name, "sysctl", "-qw", "net.ipv4.ip_forward=0");
+    }
+
+    private void host(String host, String address) {
+        String ns = ns(host);
+        add(ns);
+        Sh.must("ip", "-n", sw, "link", "add", "v-" + host, "type", "veth", "peer", "name", "eth0", "netns", ns);
+        Sh.must("ip", "-n", sw, "link", "set", "v-" + host, "master", "br0", "up");
+        Sh.must("ip", "-n", ns, "addr", "add", address + "/24", "dev", "eth0");
+        Sh.must("ip", "-n", ns, "link", "set", "eth0", "up");
+    }
+
+    /** Whether the VIP is configured in the host's namespace. */
+    boolean holdsVip(String host) {
+        return Sh.run("ip", "-n", ns(host), "-4", "addr", "show", "dev", "eth0").out().contains(VIP + "/");
+    }
+
+    void linkDown(String host) {
+        Sh.must("ip", "-n", ns(host), "link", "set", "eth0", "down");
+    }
+
+    void linkUp(String host) {
+        Sh.must("ip", "-n", ns(host), "link", "set", "eth0", "up");
+    }
+
+    /** Detaches the host's port from the bridge; its own link stays up: the real split brain. */
+    void isolate(String host) {
+        Sh.must("ip", "-n", sw, "link", "set", "v-" + host, "nomaster");
+    }
+
+    void reattach(String host) {
+        Sh.must("ip", "-n", sw, "link", "set", "v-" + host, "master", "br0");
+    }
+
+    @Override
+    public void close() {
+        for (int i = namespaces.size() - 1; i >= 0; i--) {
+            Sh.run("ip", "netns", "del", namespaces.get(i));
+        }
+    }
+}
