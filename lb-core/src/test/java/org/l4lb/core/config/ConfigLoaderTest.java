@@ -302,6 +302,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theShippedExamplesAreValid() throws Exception {
+        Map<String, String> env = Map.of("L4LB_SECRET", "example-secret-123");
+        for (String name : List.of("single.conf", "node1.conf", "node2.conf")) {
+            LbConfig c = ConfigLoader.load(Path.of("../examples", name), env);
+            assertThat(c.services()).as(name).isNotEmpty();
+        }
+        assertThat(ConfigLoader.load(Path.of("../examples/node1.conf"), env).ha().priority()).isEqualTo(150);
+        assertThat(ConfigLoader.load(Path.of("../examples/node2.conf"), env).ha().priority()).isEqualTo(100);
+    }
+
+    @Test
     void everyDefaultInReferenceConfHasAComment() throws IOException {
         List<String> lines = new String(ConfigLoader.class.getClassLoader().getResourceAsStream("reference.conf").readAllBytes())
                 .lines().toList();

@@ -1,0 +1,107 @@
+package org.l4lb.ha;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.l4lb.core.config.TrackScriptConfig;
+import org.l4lb.ha.vip.Commands;
+
+class TrackingTest {
+
+    @Test
+    void aServiceWithoutEligibleServersLowersThePriorityAndRecovers() {
+        AtomicBoolean eligible = new AtomicBoolean(true);
+        Tracking t = new Tracking();
+        t.trackService("web", -60, eligible::get);
+        assertThat(t.effective(150)).isEqualTo(150);
+        eligible.set(false);
+        assertThat(t.effective(150)).isEqualTo(90);
+        assertThat(t.fault()).isNull();
+        eligible.set(true);
+        assertThat(t.effective(150)).isEqualTo(150);
+    }
+
+    @Test
+    void weightZeroForcesFaultAndPrioritiesStayWithinVrrpRange() {
+        AtomicBoolean eligible = new AtomicBoolean(false);
+        Tracking t = new Tracking();
+        t.trackService("db", 0, eligible::get);
+        t.trackService("web", -200, () -> false);
+        assertThat(t.fault()).isEqualTo("service db");
+        assertThat(t.effective(100)).isEqualTo(1);
+        Tracking up = new Tracking();
+        up.trackService("x", 200, () -> false);
+        assertThat(up.effective(100)).isEqualTo(254);
+    }
+
+    @Test
+    void aTrackScriptNeedsFallFailuresAndRiseSuccesses() throws Exception {
+        AtomicInteger exit = new AtomicInteger(0);
+        AtomicInteger runs = new AtomicInteger();
+        Commands fake = (command, timeout) -> {
+            assertThat(command).containsExactly("/bin/sh", "-c", "check-gateway");
+            runs.incrementAndGet();
+            return new Commands.Result(exit.get(), "");
+        };
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+        try {
+            Tracking t = new Tracking();
+            t.trackScript(new TrackScriptConfig("gw", "check-gateway", Duration.ofMillis(20), Duration.ofSeconds(1), 3, 2, -30),
+                    fake, timer);
+            Thread.sleep(100);
+            assertThat(t.effective(100)).isEqualTo(100);
+            exit.set(1);
+            int at = runs.get();
+            while (runs.get() < at + 2) {
+                Thread.sleep(5);
+            }
+            // two failures are not yet three
+            assertThat(t.effective(100)).isIn(100, 70);
+            while (runs.get() < at + 6) {
+                Thread.sleep(5);
+            }
+            assertThat(t.effective(100)).isEqualTo(70);
+            exit.set(0);
+            at = runs.get();
+            while (runs.get() < at + 4) {
+                Thread.sleep(5);
+            }
+            assertThat(t.effective(100)).isEqualTo(100);
+        } finally {
+            timer.shutdownNow();
+        }
+    }
+
+    @Test
+    void notifyRunsTheScriptWithKeepalivedsArgumentsAndNeverBlocks() throws Exception {
+        List<List<String>> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.CountDownLatch slow = new java.util.concurrent.CountDownLatch(1);
+        Commands fake = (command, timeout) -> {
+            calls.add(command);
+            try {
+                slow.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return new Commands.Result(1, "boom");
+        };
+        try (Notifier n = new Notifier("/etc/l4lb/notify.sh", "web-pair", fake)) {
+            long t0 = System.nanoTime();
+            n.notify(org.l4lb.ha.election.HaState.MASTER, 150);
+            n.notify(org.l4lb.ha.election.HaState.BACKUP, 150);
+            assertThat(System.nanoTime() - t0).as("notify returns at once").isLessThan(500_000_000L);
+            slow.countDown();
+            while (calls.size() < 2) {
+                Thread.sleep(5);
+            }
+            assertThat(calls.get(0)).containsExactly("/etc/l4lb/notify.sh", "INSTANCE", "web-pair", "MASTER", "150");
+            assertThat(calls.get(1)).containsExactly("/etc/l4lb/notify.sh", "INSTANCE", "web-pair", "BACKUP", "150");
+        }
+    }
+}
