@@ -3,18 +3,7 @@ package org.l4lb.core.config;
 /** What the {@code hash} strategy hashes. */
 public enum HashKey implements Named {
     /** nginx {@code hash $remote_addr}. */
-    SOURCE_IP("source-ip"),
+    SOURCE_IP,
     /** nginx {@code hash $remote_addr:$remote_port}. */
-    SOURCE_IP_PORT("source-ip-port");
-
-    private final String configName;
-
-    HashKey(String configName) {
-        this.configName = configName;
-    }
-
-    @Override
-    public String configName() {
-        return configName;
-    }
+    SOURCE_IP_PORT
 }

@@ -3,20 +3,9 @@ package org.l4lb.core.config;
 /** Kind of active health check. */
 public enum HealthCheckType implements Named {
     /** No active check: only passive health (nginx open source behaviour). */
-    NONE("none"),
+    NONE,
     /** A TCP connect that succeeds within the timeout (HAProxy {@code check}). */
-    TCP("tcp"),
+    TCP,
     /** Connect, send bytes, expect bytes (HAProxy {@code tcp-check send/expect}). */
-    SEND_EXPECT("send-expect");
-
-    private final String configName;
-
-    HealthCheckType(String configName) {
-        this.configName = configName;
-    }
-
-    @Override
-    public String configName() {
-        return configName;
-    }
+    SEND_EXPECT
 }

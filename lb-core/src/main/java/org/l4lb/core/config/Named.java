@@ -1,7 +1,16 @@
 package org.l4lb.core.config;
 
-/** An enum whose values are written in config files by a lower-case, hyphenated name. */
+import java.util.Locale;
+
+/**
+ * An enum whose values are written in config files in lower case with hyphens:
+ * {@code ROUND_ROBIN} is {@code round-robin}, {@code V2} is {@code v2}.
+ */
 public interface Named {
 
-    String configName();
+    String name();
+
+    default String configName() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
 }

@@ -3,28 +3,17 @@ package org.l4lb.core.config;
 /** Load-balancing strategies, named as in config files. */
 public enum Strategy implements Named {
     /** nginx smooth weighted round robin (the nginx default). */
-    ROUND_ROBIN("round-robin"),
+    ROUND_ROBIN,
     /** nginx {@code least_conn}. */
-    LEAST_CONN("least-conn"),
+    LEAST_CONN,
     /** nginx {@code ip_hash}. */
-    IP_HASH("ip-hash"),
+    IP_HASH,
     /** nginx {@code hash KEY [consistent]}. */
-    HASH("hash"),
+    HASH,
     /** nginx {@code random two least_conn}. */
-    RANDOM_TWO("random-two"),
+    RANDOM_TWO,
     /** HAProxy {@code balance first}. */
-    FIRST("first");
-
-    private final String configName;
-
-    Strategy(String configName) {
-        this.configName = configName;
-    }
-
-    @Override
-    public String configName() {
-        return configName;
-    }
+    FIRST; 
 
     /** Strategies that map a client to a server by a hash; nginx refuses {@code backup} with them. */
     public boolean hashBased() {
