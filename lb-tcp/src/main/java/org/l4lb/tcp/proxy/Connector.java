@@ -127,6 +127,7 @@ final class Connector {
             // The client sent everything and its FIN while we were connecting: pass the FIN on.
             s.inputShutdown(true);
         }
-        new IdleWatch(s, s.options.idleTimeoutNanos()).start();
+        s.idleWatch = new IdleWatch(s, s.options.idleTimeoutNanos());
+        s.idleWatch.start();
     }
 }

@@ -1,5 +1,6 @@
 package org.l4lb.tcp.proxy;
 
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -16,8 +17,17 @@ final class IdleWatch implements Runnable {
         this.idleNanos = idleNanos;
     }
 
+    private ScheduledFuture<?> next;
+
     void start() {
-        session.client.eventLoop().schedule(this, idleNanos, TimeUnit.NANOSECONDS);
+        next = session.client.eventLoop().schedule(this, idleNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Drops the pending check, so ended sessions do not pile up in the event loop's timer queue. */
+    void cancel() {
+        if (next != null) {
+            next.cancel(false);
+        }
     }
 
     @Override
@@ -29,7 +39,7 @@ final class IdleWatch implements Runnable {
         if (idle >= idleNanos) {
             session.end(SessionEnd.IDLE_TIMEOUT);
         } else {
-            session.client.eventLoop().schedule(this, idleNanos - idle, TimeUnit.NANOSECONDS);
+            next = session.client.eventLoop().schedule(this, idleNanos - idle, TimeUnit.NANOSECONDS);
         }
     }
 }

@@ -48,6 +48,7 @@ final class Session {
     private boolean serverInputShut;
     private SessionEnd firstClose;
     private SessionEnd end;
+    IdleWatch idleWatch;
     /** Bytes that came with a PROXY header, before the server connection exists. */
     final ArrayDeque<ByteBuf> early = new ArrayDeque<>();
 
@@ -142,6 +143,9 @@ final class Session {
             return;
         }
         end = why;
+        if (idleWatch != null) {
+            idleWatch.cancel();
+        }
         for (ByteBuf b : early) {
             b.release();
         }
