@@ -46,17 +46,8 @@ public final class Node {
 
     /** Binds everything; on failure releases what it took and throws. */
     public void start() throws Exception {
-        boolean splice = switch (config.splice()) {
-            case ON -> {
-                if (!transport.epoll()) {
-                    throw new IllegalStateException("splice = on needs the epoll transport: " + Transport.unavailabilityCause());
-                }
-                yield true;
-            }
-            case OFF -> false;
-            // Decided by measurement: see bench/RESULTS.md.
-            case AUTO -> false;
-        };
+        // auto is off by measurement (bench/RESULTS.md); on is refused by the config check for now.
+        boolean splice = false;
         int loops = config.eventLoops() == 0 ? Runtime.getRuntime().availableProcessors() : config.eventLoops();
         acceptors = transport.newGroup(1, "l4lb-accept");
         workers = transport.newGroup(loops, "l4lb-io");

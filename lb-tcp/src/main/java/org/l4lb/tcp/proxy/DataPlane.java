@@ -53,7 +53,7 @@ public final class DataPlane {
 
     /** Binds every listen address of the service; throws if one cannot be bound. */
     public void listen(Service service) throws InterruptedException {
-        SessionOptions options = SessionOptions.of(service.config(), splice);
+        SessionOptions options = SessionOptions.of(service.config());
         for (HostPort hp : service.config().listen()) {
             ServerBootstrap b = new ServerBootstrap().group(acceptors, workers).channel(transport.serverChannel())
                     .option(ChannelOption.SO_BACKLOG, 4096)

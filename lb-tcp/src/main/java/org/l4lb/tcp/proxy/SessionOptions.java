@@ -11,12 +11,11 @@ record SessionOptions(
         long nextUpstreamTimeoutNanos,
         ProxyProtocol proxyProtocol,
         boolean acceptProxy,
-        long acceptProxyTimeoutNanos,
-        boolean splice) {
+        long acceptProxyTimeoutNanos) {
 
-    static SessionOptions of(ServiceConfig c, boolean splice) {
+    static SessionOptions of(ServiceConfig c) {
         return new SessionOptions((int) Math.min(Integer.MAX_VALUE, c.connectTimeout().toMillis()),
                 c.idleTimeout().toNanos(), c.nextUpstreamTries(), c.nextUpstreamTimeout().toNanos(), c.proxyProtocol(),
-                c.acceptProxy(), c.acceptProxyTimeout().toNanos(), splice);
+                c.acceptProxy(), c.acceptProxyTimeout().toNanos());
     }
 }
