@@ -30,10 +30,8 @@ public final class DataPlane {
     private final SessionRegistry sessions = new SessionRegistry();
     private final Connector connector;
     private final List<Channel> listeners = new ArrayList<>();
-    private final boolean splice;
 
-    public DataPlane(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers, boolean splice) {
-        this.splice = splice;
+    public DataPlane(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers) {
         this.transport = transport;
         this.acceptors = acceptors;
         this.workers = workers;
@@ -41,10 +39,6 @@ public final class DataPlane {
         Bootstrap unix = transport.domainSocketChannel() == null ? tcp
                 : Connector.template(transport.domainSocketChannel(), WATER_MARK, false);
         this.connector = new Connector(tcp, unix);
-    }
-
-    public boolean splice() {
-        return splice;
     }
 
     public SessionRegistry sessions() {
