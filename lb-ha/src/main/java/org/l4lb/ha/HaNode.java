@@ -104,10 +104,6 @@ public final class HaNode implements Receiver, AutoCloseable {
         return t;
     }
 
-    public ScheduledExecutorService timer() {
-        return timer;
-    }
-
     /** Joins the group. A VIP a previous life of this node left behind is removed first. */
     public void start() throws Exception {
         vips.release();

@@ -6,6 +6,8 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.l4lb.core.config.HaConfig;
 import org.l4lb.core.config.HostPort;
 import org.l4lb.core.config.TrackScriptConfig;
@@ -46,8 +48,16 @@ public final class HaSupport {
         Duration grace = ha.garpInterval().multipliedBy(Math.max(1, ha.garpRepeat())).plusMillis(200);
         HaNode node = new HaNode(settings, nodeId(bind), ha.priority(), ha.preempt(), ha.preemptDelay(), vips, grace,
                 tracking, ha.notifyScript(), Ticker.SYSTEM);
-        for (TrackScriptConfig t : ha.trackScripts()) {
-            tracking.trackScript(t, Commands.SYSTEM, node.timer());
+        if (!ha.trackScripts().isEmpty()) {
+            // Their own thread: a script that takes its whole timeout must not delay adverts or the election.
+            ScheduledExecutorService scripts = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "l4lb-track");
+                t.setDaemon(true);
+                return t;
+            });
+            for (TrackScriptConfig t : ha.trackScripts()) {
+                tracking.trackScript(t, Commands.SYSTEM, scripts);
+            }
         }
         return node;
     }
