@@ -36,15 +36,26 @@ class AddressesAndChecksIT {
         Path sock = dir.resolve("app.sock");
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(sock));
+            // A thread per connection: one connection that lingers must not hold up the next.
             Thread t = new Thread(() -> {
                 while (server.isOpen()) {
-                    try (SocketChannel c = server.accept()) {
-                        c.write(ByteBuffer.wrap("unix".getBytes(StandardCharsets.US_ASCII)));
-                        c.shutdownOutput();
-                        c.read(ByteBuffer.allocate(16));
+                    SocketChannel c;
+                    try {
+                        c = server.accept();
                     } catch (Exception e) {
                         return;
                     }
+                    Thread conn = new Thread(() -> {
+                        try (c) {
+                            c.write(ByteBuffer.wrap("unix".getBytes(StandardCharsets.US_ASCII)));
+                            c.shutdownOutput();
+                            c.read(ByteBuffer.allocate(16));
+                        } catch (Exception ignored) {
+                            // the client side says what went wrong
+                        }
+                    });
+                    conn.setDaemon(true);
+                    conn.start();
                 }
             });
             t.setDaemon(true);
