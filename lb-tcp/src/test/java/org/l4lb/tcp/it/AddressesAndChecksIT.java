@@ -79,13 +79,23 @@ class AddressesAndChecksIT {
                 v6.bind(new InetSocketAddress("::1", 0));
                 Thread t = new Thread(() -> {
                     while (!v6.isClosed()) {
-                        try (Socket c = v6.accept()) {
-                            c.getOutputStream().write("v6".getBytes(StandardCharsets.US_ASCII));
-                            c.shutdownOutput();
-                            c.getInputStream().read();
+                        Socket c;
+                        try {
+                            c = v6.accept();
                         } catch (Exception e) {
                             return;
                         }
+                        Thread conn = new Thread(() -> {
+                            try (c) {
+                                c.getOutputStream().write("v6".getBytes(StandardCharsets.US_ASCII));
+                                c.shutdownOutput();
+                                c.getInputStream().read();
+                            } catch (Exception ignored) {
+                                // the client side says what went wrong
+                            }
+                        });
+                        conn.setDaemon(true);
+                        conn.start();
                     }
                 });
                 t.setDaemon(true);
