@@ -51,10 +51,6 @@ final class ConfigReader {
         return displayPath.isEmpty() ? quoted : displayPath + "." + quoted;
     }
 
-    String displayPath() {
-        return displayPath;
-    }
-
     /**
      * Where the operator wrote the key; for a value that comes from the defaults, where the
      * enclosing object was written, so every message points into the operator's own files.

@@ -71,11 +71,6 @@ public final class Admission {
         return service.get();
     }
 
-    /** Client addresses with open sessions (bounded by the sessions themselves). */
-    public int trackedClients() {
-        return perClient.size();
-    }
-
     private static boolean take(AtomicInteger counter, int max) {
         if (max == 0) {
             counter.incrementAndGet();

@@ -74,7 +74,7 @@ final class Connector {
         Bootstrap b = (unix ? domainTemplate : template).clone(s.client.eventLoop())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, o.connectTimeoutMillis())
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new CountingAllocator(s, false));
-        ChannelFuture f = b.connect(s.service.address(server));
+        ChannelFuture f = b.connect(s.service.addressOf(server));
         s.backend = f.channel();
         f.addListener((ChannelFutureListener) done -> {
             if (done.isSuccess()) {

@@ -68,10 +68,6 @@ public final class Service {
         return admission;
     }
 
-    SocketAddress address(ServerState server) {
-        return addresses.get(server);
-    }
-
     /** The resolved address of one of this service's servers. */
     public SocketAddress addressOf(ServerState server) {
         return addresses.get(server);

@@ -67,10 +67,6 @@ final class Session {
         service.started();
     }
 
-    void touch() {
-        lastActivity = System.nanoTime();
-    }
-
     void transferred(boolean fromClient, int bytes) {
         if (fromClient) {
             bytesUp += bytes;

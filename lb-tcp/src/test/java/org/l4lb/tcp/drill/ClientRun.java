@@ -50,7 +50,7 @@ final class ClientRun {
     }
 
     /** The client's own start-up (the JVM compiling DrillClient.java) takes a moment. */
-    static void awaitFirstAttempt(Path dir) throws InterruptedException {
+    static void awaitFirstAttempt() throws InterruptedException {
         Thread.sleep(1500);
     }
 

@@ -163,7 +163,7 @@ class NetnsDrillIT {
     private static ClientRun.Window[] drill(String label, Step fault, Step heal) throws Exception {
         steady();
         ClientRun client = ClientRun.start(net.ns("cl"), dir, Topology.VIP, 13_000);
-        ClientRun.awaitFirstAttempt(dir);
+        ClientRun.awaitFirstAttempt();
         Thread.sleep(1000);
         long faultAt = System.currentTimeMillis();
         fault.run();

@@ -9,8 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** lb-tcp.jar started as a real process on a config, with its log captured. */
 final class LbProcess implements AutoCloseable {
@@ -107,15 +105,6 @@ final class LbProcess implements AutoCloseable {
 
     boolean alive() {
         return process.isAlive();
-    }
-
-    static int count(String text, String regex) {
-        Matcher m = Pattern.compile(regex).matcher(text);
-        int n = 0;
-        while (m.find()) {
-            n++;
-        }
-        return n;
     }
 
     @Override
