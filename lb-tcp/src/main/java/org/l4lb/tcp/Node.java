@@ -46,12 +46,23 @@ public final class Node {
 
     /** Binds everything; on failure releases what it took and throws. */
     public void start() throws Exception {
+        boolean splice = switch (config.splice()) {
+            case ON -> {
+                if (!transport.epoll()) {
+                    throw new IllegalStateException("splice = on needs the epoll transport: " + Transport.unavailabilityCause());
+                }
+                yield true;
+            }
+            case OFF -> false;
+            // Decided by measurement: see bench/RESULTS.md.
+            case AUTO -> false;
+        };
         int loops = config.eventLoops() == 0 ? Runtime.getRuntime().availableProcessors() : config.eventLoops();
         acceptors = transport.newGroup(1, "l4lb-accept");
         workers = transport.newGroup(loops, "l4lb-io");
         checks = transport.newGroup(1, "l4lb-health");
         try {
-            dataPlane = new DataPlane(transport, acceptors, workers);
+            dataPlane = new DataPlane(transport, acceptors, workers, splice);
             AtomicInteger global = new AtomicInteger();
             for (ServiceConfig sc : config.services()) {
                 Upstream upstream = Upstream.create(sc, Ticker.SYSTEM, (s, change, reason) ->
@@ -76,7 +87,7 @@ public final class Node {
             }
             admin = new AdminServer(config.admin(), transport, acceptors, metrics, this);
             admin.start();
-            summary(loops);
+            summary(splice, loops);
             if (ha != null) {
                 // Last: a node takes the VIPs only once it can serve them.
                 ha.start();
@@ -90,10 +101,10 @@ public final class Node {
         }
     }
 
-    private void summary(int loops) {
+    private void summary(boolean splice, int loops) {
         LOG.info("l4lb {} started: transport {}{}, {} event loop(s), splice {}, admin http://{}/", Main.version(),
                 transport.name(), transport.epoll() ? "" : " (" + Transport.unavailabilityCause() + ")", loops,
-                splice() ? "on" : "off", config.admin().listen().text());
+                splice ? "on" : "off", config.admin().listen().text());
         for (Service s : services) {
             ServiceConfig c = s.config();
             LOG.info("service {}: listen {} strategy {}{} servers {}", c.name(),
@@ -112,12 +123,8 @@ public final class Node {
         return transport;
     }
 
-    /**
-     * Always false for now: auto is off by measurement (bench/RESULTS.md) and on is refused by the
-     * config check until a splice relay passes the byte-for-byte tests.
-     */
     public boolean splice() {
-        return false;
+        return dataPlane.splice();
     }
 
     public int openSessions() {

@@ -83,10 +83,6 @@ public final class ConfigLoader {
         String nodeName = top.string("node-name");
         int eventLoops = top.intIn("event-loops", 0, 1024);
         SpliceMode splice = top.named("splice", SpliceMode.class);
-        if (splice == SpliceMode.ON) {
-            top.problem("splice", "splice = on is not available yet: with a stalled reader a spliced session was"
-                    + " reset in about 1 of 10 runs of BackPressureIT; use auto or off (both relay through buffers)");
-        }
 
         int maxConnections = top.intIn("max-connections", 0, Integer.MAX_VALUE);
         Duration shutdownTimeout = top.duration("shutdown-timeout", Duration.ZERO);

@@ -163,12 +163,6 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void spliceOnIsRefusedUntilItPassesTheByteForByteTests() throws Exception {
-        assertThat(problems(SVC + "splice = on\n")).singleElement().asString()
-                .startsWith("node.conf:2: splice: splice = on is not available yet");
-    }
-
-    @Test
     void wrongType() throws Exception {
         assertThat(problems("services.s { listen = [\"8000\"], servers = [{ address = \"10.0.0.1:80\", weight = heavy }] }\n"))
                 .containsExactly("node.conf:1: services.s.servers[0].weight: expected a whole number, got string \"heavy\"");

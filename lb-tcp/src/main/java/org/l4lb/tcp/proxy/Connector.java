@@ -118,6 +118,9 @@ final class Connector {
         s.relaying = true;
         s.client.pipeline().addLast("relay", new Relay(s, backend, true));
         backend.pipeline().addLast("relay", new Relay(s, s.client, false));
+        if (s.options.splice() && EpollSplicer.canSplice(s.client, backend)) {
+            EpollSplicer.start(s);
+        }
         Session.resumeReading(s.client);
         backend.config().setAutoRead(true);
         if (Session.inputShut(s.client)) {

@@ -30,8 +30,10 @@ public final class DataPlane {
     private final SessionRegistry sessions = new SessionRegistry();
     private final Connector connector;
     private final List<Channel> listeners = new ArrayList<>();
+    private final boolean splice;
 
-    public DataPlane(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers) {
+    public DataPlane(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers, boolean splice) {
+        this.splice = splice;
         this.transport = transport;
         this.acceptors = acceptors;
         this.workers = workers;
@@ -41,13 +43,17 @@ public final class DataPlane {
         this.connector = new Connector(tcp, unix);
     }
 
+    public boolean splice() {
+        return splice;
+    }
+
     public SessionRegistry sessions() {
         return sessions;
     }
 
     /** Binds every listen address of the service; throws if one cannot be bound. */
     public void listen(Service service) throws InterruptedException {
-        SessionOptions options = SessionOptions.of(service.config());
+        SessionOptions options = SessionOptions.of(service.config(), splice);
         for (HostPort hp : service.config().listen()) {
             ServerBootstrap b = new ServerBootstrap().group(acceptors, workers).channel(transport.serverChannel())
                     .option(ChannelOption.SO_BACKLOG, 4096)

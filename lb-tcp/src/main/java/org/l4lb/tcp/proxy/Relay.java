@@ -39,7 +39,9 @@ final class Relay extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (ctx.channel().isWritable() && !session.ended()) {
+        // A spliced session's reading is paced by Netty's splice tasks, which stop and restart it
+        // around a full pipe; turning it on here as well would only make it spin on that pipe.
+        if (ctx.channel().isWritable() && !session.ended() && !session.spliced) {
             // This side drained what the peer sent: let the peer read again.
             Session.resumeReading(peer);
         }

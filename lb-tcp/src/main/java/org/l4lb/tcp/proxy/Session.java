@@ -41,6 +41,8 @@ final class Session {
     long bytesDown;
     /** Set when the relay starts; from then on every byte read is payload. */
     boolean relaying;
+    /** Bytes move by splice(2) rather than through the pipeline. */
+    boolean spliced;
     private boolean admitted;
     private boolean clientInputShut;
     private boolean serverInputShut;
@@ -94,7 +96,19 @@ final class Session {
         if (firstClose == null) {
             firstClose = fromClient ? SessionEnd.CLIENT_CLOSED : SessionEnd.SERVER_CLOSED;
         }
-        passFinOn(fromClient, fromClient ? backend : client);
+        Channel source = fromClient ? client : backend;
+        Channel peer = fromClient ? backend : client;
+        if (spliced && peer != null && peer.isActive()) {
+            // Let the queued splices reach the peer, then copy what the kernel still holds behind the FIN.
+            peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
+                if (f.isSuccess() && !ended()) {
+                    EpollSplicer.drain(this, source, peer, fromClient);
+                }
+                passFinOn(fromClient, peer);
+            });
+        } else {
+            passFinOn(fromClient, peer);
+        }
     }
 
     private void passFinOn(boolean fromClient, Channel peer) {

@@ -11,11 +11,12 @@ record SessionOptions(
         long nextUpstreamTimeoutNanos,
         ProxyProtocol proxyProtocol,
         boolean acceptProxy,
-        long acceptProxyTimeoutNanos) {
+        long acceptProxyTimeoutNanos,
+        boolean splice) {
 
-    static SessionOptions of(ServiceConfig c) {
+    static SessionOptions of(ServiceConfig c, boolean splice) {
         return new SessionOptions((int) Math.min(Integer.MAX_VALUE, c.connectTimeout().toMillis()),
                 c.idleTimeout().toNanos(), c.nextUpstreamTries(), c.nextUpstreamTimeout().toNanos(), c.proxyProtocol(),
-                c.acceptProxy(), c.acceptProxyTimeout().toNanos());
+                c.acceptProxy(), c.acceptProxyTimeout().toNanos(), splice);
     }
 }

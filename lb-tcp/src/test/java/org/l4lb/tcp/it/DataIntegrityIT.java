@@ -46,7 +46,7 @@ class DataIntegrityIT {
     }
 
     @ParameterizedTest(name = "splice {0}")
-    @ValueSource(strings = {"off"}) // "on" comes back with a splice relay that passes these
+    @ValueSource(strings = {"off", "on"})
     void twoHundredConcurrentSessionsMoveEveryByteBothWays(String splice) throws Exception {
         try (Backend a = new Backend("a", DataIntegrityIT::hashAndReply);
                 Backend b = new Backend("b", DataIntegrityIT::hashAndReply)) {
@@ -89,7 +89,7 @@ class DataIntegrityIT {
     }
 
     @ParameterizedTest(name = "splice {0}")
-    @ValueSource(strings = {"off"}) // "on" comes back with a splice relay that passes these
+    @ValueSource(strings = {"off", "on"})
     void accessLogAndMetricsCountExactBytes(String splice) throws Exception {
         try (Backend a = new Backend("a", DataIntegrityIT::hashAndReply)) {
             int port = Ports.free();
