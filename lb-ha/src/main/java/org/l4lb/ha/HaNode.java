@@ -234,7 +234,9 @@ public final class HaNode implements Receiver, AutoCloseable {
     private void reannounce(long now, String why) {
         lastReannounce = now;
         LOG.info("HA: {}; announcing the VIPs again", why);
-        vipRunner.execute(vips::announce);
+        // acquire, not just announce: while cut off, the node may have lost the VIP with its
+        // interface (a container reconnected to its network gets a new one).
+        vipRunner.execute(vips::acquire);
     }
 
     private void transition(HaState next, String reason, String trigger) {

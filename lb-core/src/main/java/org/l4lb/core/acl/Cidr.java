@@ -48,6 +48,21 @@ public final class Cidr {
         return new Cidr(bytes, prefix, s);
     }
 
+    /**
+     * The network an interface address sits in: {@code 10.99.1.11/24} is {@code 10.99.1.0/24}. Unlike
+     * {@link #parse}, host bits are the point here, not a mistake.
+     */
+    public static Cidr networkOf(String addressWithPrefix) {
+        String s = addressWithPrefix.trim();
+        int slash = s.indexOf('/');
+        if (slash < 0) {
+            return parse(s);
+        }
+        byte[] bytes = InetLiteral.parse(s.substring(0, slash)).getAddress();
+        int prefix = Integer.parseInt(s.substring(slash + 1));
+        return parse(masked(bytes, prefix) + "/" + prefix);
+    }
+
     private static String masked(byte[] bytes, int prefix) {
         byte[] m = bytes.clone();
         for (int bit = prefix; bit < m.length * 8; bit++) {

@@ -73,9 +73,6 @@ final class HaReader {
                 r.problems().add(r.originOf("enabled"), r.path("secret"), "HA is enabled without a secret: anyone who reaches the cluster port could take"
                         + " the virtual IPs. Set ha.secret (e.g. secret = ${?L4LB_SECRET}), or insecure = true for tests");
             }
-            if (vipManager == VipManagerKind.IP && !vips.isEmpty() && iface.isEmpty()) {
-                r.problem("interface", "vip-manager 'ip' needs the interface to add the virtual IPs to");
-            }
         }
         if (!secret.isEmpty() && secret.length() < 8) {
             r.problem("secret", "a secret needs at least 8 characters");

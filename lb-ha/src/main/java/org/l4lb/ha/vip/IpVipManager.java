@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 /**
  * keepalived's way: {@code ip addr add/del} on the interface, then gratuitous ARP
  * ({@code arping -U}) repeated {@code garp-repeat} times so neighbours move their ARP entry at once.
+ * With no interface configured, each VIP goes where {@link VipInterfaces} finds its subnet.
  */
 public final class IpVipManager implements VipManager {
 
@@ -40,17 +41,35 @@ public final class IpVipManager implements VipManager {
 
     @Override
     public void acquire() {
+        VipInterfaces found = iface.isEmpty() ? lookUp() : null;
         for (String vip : vips) {
-            Commands.Result r = commands.run(List.of("ip", "addr", "add", vip, "dev", iface), TIMEOUT);
+            String dev = found == null ? iface : found.forAddress(address(vip)).orElse(null);
+            if (dev == null) {
+                LOG.error("cannot add VIP {}: no interface has an address in its subnet; set ha.interface", vip);
+                continue;
+            }
+            Commands.Result r = commands.run(List.of("ip", "addr", "add", vip, "dev", dev), TIMEOUT);
             if (r.ok()) {
-                LOG.info("VIP {} added on {}", vip, iface);
+                LOG.info("VIP {} added on {}", vip, dev);
             } else if (r.output().contains("File exists")) {
-                LOG.info("VIP {} already on {}", vip, iface);
+                LOG.info("VIP {} already on {}", vip, dev);
             } else {
-                LOG.error("cannot add VIP {} on {}: {}", vip, iface, r.output());
+                LOG.error("cannot add VIP {} on {}: {}", vip, dev, r.output());
             }
         }
         announce();
+    }
+
+    private VipInterfaces lookUp() {
+        Commands.Result r = commands.run(List.of("ip", "-o", "addr", "show"), TIMEOUT);
+        if (!r.ok()) {
+            LOG.error("cannot list the interfaces' addresses: {}", r.output());
+        }
+        return VipInterfaces.parse(r.ok() ? r.output() : "");
+    }
+
+    private static String address(String vip) {
+        return vip.substring(0, vip.indexOf('/'));
     }
 
     /**
@@ -65,11 +84,13 @@ public final class IpVipManager implements VipManager {
                 if (announceGeneration.get() != generation) {
                     return;
                 }
+                VipInterfaces found = iface.isEmpty() ? lookUp() : null;
                 for (String vip : vips) {
-                    String address = vip.substring(0, vip.indexOf('/'));
-                    if (!address.contains(":")) {
-                        // IPv6: the kernel sends unsolicited neighbour advertisements for a new address.
-                        commands.spawn(List.of("arping", "-U", "-c", "1", "-I", iface, address));
+                    String address = address(vip);
+                    String dev = found == null ? iface : found.holding(address).orElse(null);
+                    // IPv6: the kernel sends unsolicited neighbour advertisements for a new address.
+                    if (dev != null && !address.contains(":")) {
+                        commands.spawn(List.of("arping", "-U", "-c", "1", "-I", dev, address));
                     }
                 }
             }, i * garpInterval.toMillis(), TimeUnit.MILLISECONDS);
@@ -79,12 +100,17 @@ public final class IpVipManager implements VipManager {
     @Override
     public void release() {
         announceGeneration.incrementAndGet();
+        VipInterfaces found = iface.isEmpty() ? lookUp() : null;
         for (String vip : vips) {
-            Commands.Result r = commands.run(List.of("ip", "addr", "del", vip, "dev", iface), TIMEOUT);
+            String dev = found == null ? iface : found.holding(address(vip)).orElse(null);
+            if (dev == null) {
+                continue; // on no interface: nothing to remove
+            }
+            Commands.Result r = commands.run(List.of("ip", "addr", "del", vip, "dev", dev), TIMEOUT);
             if (r.ok()) {
-                LOG.info("VIP {} removed from {}", vip, iface);
+                LOG.info("VIP {} removed from {}", vip, dev);
             } else if (!r.output().contains("Cannot assign requested address")) {
-                LOG.error("cannot remove VIP {} from {}: {}", vip, iface, r.output());
+                LOG.error("cannot remove VIP {} from {}: {}", vip, dev, r.output());
             }
         }
     }

@@ -42,4 +42,34 @@ class IpVipManagerTest {
         Thread.sleep(1200);
         assertThat(ran.stream().filter(c -> c.startsWith("arping")).count()).isEqualTo(1);
     }
+
+    @Test
+    void withNoInterfaceConfiguredEachVipGoesToTheInterfaceOfItsSubnetEvenWhenRenamed() throws Exception {
+        String[] addrShow = {"1: lo    inet 127.0.0.1/8 scope host lo\n2: eth0    inet 10.99.1.11/24 brd 10.99.1.255 scope global eth0\n"};
+        // A kernel that keeps the addresses ip adds and deletes, and lists them like ip -o addr show.
+        Commands kernel = (command, timeout) -> {
+            ran.add(String.join(" ", command));
+            if (command.equals(List.of("ip", "-o", "addr", "show"))) {
+                return new Commands.Result(0, addrShow[0]);
+            }
+            if (command.size() == 6 && command.get(1).equals("addr")) {
+                String line = "9: " + command.get(5) + "    inet " + command.get(3) + " scope global secondary\n";
+                addrShow[0] = command.get(2).equals("add") ? addrShow[0] + line : addrShow[0].replace(line, "");
+            }
+            return new Commands.Result(0, "");
+        };
+        IpVipManager m = new IpVipManager("", List.of("10.99.1.100/24", "10.99.7.1/24"), 1, Duration.ofMillis(20), kernel);
+        m.acquire();
+        Thread.sleep(200);
+        assertThat(ran).contains("ip addr add 10.99.1.100/24 dev eth0").noneMatch(c -> c.contains("10.99.7.1/24 dev"));
+        // The container was reconnected: its interface is eth1 now, and the VIP went with the old one.
+        addrShow[0] = "1: lo    inet 127.0.0.1/8 scope host lo\n9: eth1    inet 10.99.1.11/24 brd 10.99.1.255 scope global eth1\n";
+        ran.clear();
+        m.acquire();
+        Thread.sleep(200);
+        assertThat(ran).contains("ip addr add 10.99.1.100/24 dev eth1", "arping -U -c 1 -I eth1 10.99.1.100");
+        ran.clear();
+        m.release();
+        assertThat(ran).containsExactly("ip -o addr show", "ip addr del 10.99.1.100/24 dev eth1");
+    }
 }
