@@ -107,7 +107,6 @@ public final class HaNode implements Receiver, AutoCloseable {
     /** Joins the group. A VIP a previous life of this node left behind is removed first. */
     public void start() throws Exception {
         vips.release();
-        startedAt = ticker.nanos();
         channel = ClusterChannel.create(settings);
         channel.setReceiver(this);
         channel.connect(settings.group());
@@ -158,6 +157,11 @@ public final class HaNode implements Receiver, AutoCloseable {
     @Override
     public void viewAccepted(View v) {
         timer.execute(() -> guarded(() -> {
+            if (view == null) {
+                // The wait for the others' adverts starts once this node is in the group: joining
+                // can take longer than that wait (discovery, a loaded machine).
+                startedAt = ticker.nanos();
+            }
             view = v;
             heard.keySet().retainAll(v.getMembers());
             LOG.info("HA: view {}", v);
@@ -215,8 +219,11 @@ public final class HaNode implements Receiver, AutoCloseable {
                 otherMaster |= fresh && ad.state() == HaState.MASTER;
             }
         }
-        if (state == HaState.INIT && !allHeard && now - startedAt < 3 * advertNanos) {
-            return; // keepalived waits master_down_interval too: do not claim before hearing the others
+        if (state == HaState.INIT && (view == null || !allHeard && now - startedAt < 3 * advertNanos)) {
+            // keepalived waits master_down_interval too: do not claim before hearing the others. An
+            // advert can come before the first view; deciding on it then, alone, made a joining node
+            // take the VIP from a living master for a moment.
+            return;
         }
         Member me = new Member(self, priority, leaving ? 0 : effective, state == HaState.INIT ? HaState.BACKUP : state,
                 fault != null, true);

@@ -35,10 +35,12 @@ class HaClusterTest {
     static final class RecordingVips implements VipManager {
         volatile boolean holding;
         final AtomicInteger announces = new AtomicInteger();
+        final AtomicInteger acquires = new AtomicInteger();
 
         @Override
         public void acquire() {
             holding = true;
+            acquires.incrementAndGet();
             announces.incrementAndGet();
         }
 
@@ -103,6 +105,25 @@ class HaClusterTest {
         await(() -> high.vips().holding && !low.vips().holding, Duration.ofSeconds(2), "only the master holds the VIP");
         assertThat(low.node().status().master()).isEqualTo(NodeId.of(InetAddress.getByName("127.0.0.1"), p2));
         assertThat(low.node().status().viewSize()).isEqualTo(2);
+    }
+
+    @Test
+    void aLowerNodeJoiningALivingMasterNeverTakesTheVip() throws Exception {
+        int p1 = freePort();
+        int p2 = freePort();
+        Duration advert = Duration.ofMillis(300);
+        Started master = node("master", p1, List.of(p1, p2), 150, "a-long-shared-secret", advert);
+        await(() -> master.node().status().state() == HaState.MASTER, Duration.ofSeconds(10), "the first node is master");
+        for (int i = 0; i < 3; i++) {
+            Started joiner = node("joiner" + i, p2, List.of(p1, p2), 100, "a-long-shared-secret", advert);
+            await(() -> joiner.node().status().state() == HaState.BACKUP && joiner.node().status().viewSize() == 2,
+                    Duration.ofSeconds(10), "the joiner is backup");
+            Thread.sleep(4 * advert.toMillis());
+            assertThat(joiner.vips().acquires.get()).as("VIP acquisitions by a joining lower node").isZero();
+            assertThat(joiner.node().status().transitions()).as("its transitions: INIT -> BACKUP only").isEqualTo(1);
+            joiner.node().close();
+            nodes.remove(joiner.node());
+        }
     }
 
     @Test
