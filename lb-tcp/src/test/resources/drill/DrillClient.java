@@ -2,10 +2,17 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The drill's client: a new connection to HOST:PORT every INTERVAL ms for DURATION ms; prints one
- * line per attempt: "MILLIS OK SERVED_BY" or "MILLIS FAIL REASON", MILLIS since the epoch.
+ * The drill's client: starts a new connection to HOST:PORT every INTERVAL ms for DURATION ms, each
+ * on its own thread (like a stream of independent users: one that hangs does not delay the next);
+ * prints one line per attempt, stamped with its start: "MILLIS OK SERVED_BY" or
+ * "MILLIS FAIL REASON", MILLIS since the epoch, in completion order.
+ * An attempt fails when it is refused or reset, is not accepted within 300 ms or gives no answer
+ * within 500 ms.
  * Usage: java DrillClient.java HOST PORT INTERVAL_MS DURATION_MS
  */
 public final class DrillClient {
@@ -15,29 +22,45 @@ public final class DrillClient {
         int port = Integer.parseInt(args[1]);
         long interval = Long.parseLong(args[2]);
         long end = System.currentTimeMillis() + Long.parseLong(args[3]);
-        StringBuilder out = new StringBuilder();
-        while (System.currentTimeMillis() < end) {
-            long start = System.currentTimeMillis();
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(host, port), 300);
-                s.setSoTimeout(500);
-                InputStream in = s.getInputStream();
-                String answer = new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim();
-                out.append(start).append(answer.isEmpty() ? " FAIL empty" : " OK " + answer).append('\n');
-            } catch (Exception e) {
-                out.append(start).append(" FAIL ").append(e.getClass().getSimpleName()).append('\n');
-            }
-            if (out.length() > 4096) {
-                System.out.print(out);
-                System.out.flush();
-                out.setLength(0);
-            }
-            long wait = interval - (System.currentTimeMillis() - start);
+        StringBuffer out = new StringBuffer();
+        ExecutorService pool = Executors.newCachedThreadPool();
+        long next = System.currentTimeMillis();
+        while (next < end) {
+            long start = next;
+            pool.execute(() -> out.append(attempt(host, port, start)).append('\n'));
+            next += interval;
+            long wait = next - System.currentTimeMillis();
             if (wait > 0) {
                 Thread.sleep(wait);
             }
+            if (out.length() > 4096) {
+                flush(out);
+            }
         }
-        System.out.print(out);
+        pool.shutdown();
+        pool.awaitTermination(5, TimeUnit.SECONDS);
+        flush(out);
+    }
+
+    private static String attempt(String host, int port, long start) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(host, port), 300);
+            s.setSoTimeout(500);
+            InputStream in = s.getInputStream();
+            String answer = new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim();
+            return start + (answer.isEmpty() ? " FAIL empty" : " OK " + answer);
+        } catch (Exception e) {
+            return start + " FAIL " + e.getClass().getSimpleName();
+        }
+    }
+
+    private static synchronized void flush(StringBuffer out) {
+        String text;
+        synchronized (out) {
+            text = out.toString();
+            out.setLength(0);
+        }
+        System.out.print(text);
         System.out.flush();
     }
 }

@@ -160,7 +160,7 @@ class NetnsDrillIT {
      * Runs the client for 12 s: the fault at +2 s, the heal at +7 s. Returns the outage window
      * around the fault and the failback window around the heal.
      */
-    private static ClientRun.Window[] drill(String label, Step fault, Step heal) throws Exception {
+    private static Attempts.Window[] drill(String label, Step fault, Step heal) throws Exception {
         steady();
         ClientRun client = ClientRun.start(net.ns("cl"), dir, Topology.VIP, 13_000);
         ClientRun.awaitFirstAttempt();
@@ -170,10 +170,10 @@ class NetnsDrillIT {
         Thread.sleep(5000);
         long healAt = System.currentTimeMillis();
         heal.run();
-        List<ClientRun.Attempt> attempts = client.finish();
+        List<Attempts.Attempt> attempts = client.finish();
         assertThat(attempts).as("client attempts").hasSizeGreaterThan(100);
-        ClientRun.Window out = ClientRun.window(attempts, faultAt, healAt);
-        ClientRun.Window back = ClientRun.window(attempts, healAt, Long.MAX_VALUE);
+        Attempts.Window out = Attempts.window(attempts, faultAt, healAt);
+        Attempts.Window back = Attempts.window(attempts, healAt, Long.MAX_VALUE);
         await(() -> net.holdsVip("lb1") ^ net.holdsVip("lb2"), 10_000, "exactly one VIP holder after the heal");
         int holders = (net.holdsVip("lb1") ? 1 : 0) + (net.holdsVip("lb2") ? 1 : 0);
         report.add("| " + label + " | " + out.outageMs() + " | " + out.failed() + " | " + holders + " | "
@@ -181,14 +181,14 @@ class NetnsDrillIT {
         System.out.println("drill " + label + ": outage " + out.outageMs() + " ms, failed " + out.failed()
                 + ", served before " + out.servedBefore() + "; failback " + back.outageMs() + " ms, failed "
                 + back.failed() + ", served after " + back.servedAfter());
-        return new ClientRun.Window[] {out, back};
+        return new Attempts.Window[] {out, back};
     }
 
     @Test
     @Order(1)
     void sigkill() throws Exception {
         boolean[] leftBehind = {false};
-        ClientRun.Window[] w = drill("SIGKILL", () -> lb1.signal("KILL"), () -> {
+        Attempts.Window[] w = drill("SIGKILL", () -> lb1.signal("KILL"), () -> {
             // A killed process cannot remove its VIP; the next life must.
             leftBehind[0] = net.holdsVip("lb1");
             lb1.start();
@@ -201,7 +201,7 @@ class NetnsDrillIT {
     @Test
     @Order(2)
     void gracefulStop() throws Exception {
-        ClientRun.Window[] w = drill("SIGTERM", () -> lb1.signal("TERM"), () -> {
+        Attempts.Window[] w = drill("SIGTERM", () -> lb1.signal("TERM"), () -> {
             lb1.awaitExit(15);
             lb1.start();
         });
@@ -211,21 +211,21 @@ class NetnsDrillIT {
     @Test
     @Order(3)
     void sigstop() throws Exception {
-        ClientRun.Window[] w = drill("SIGSTOP", () -> lb1.signal("STOP"), () -> lb1.signal("CONT"));
+        Attempts.Window[] w = drill("SIGSTOP", () -> lb1.signal("STOP"), () -> lb1.signal("CONT"));
         assertThat(w[0].outageMs()).as("SIGSTOP outage").isLessThanOrEqualTo(3500);
     }
 
     @Test
     @Order(4)
     void linkDown() throws Exception {
-        ClientRun.Window[] w = drill("link down", () -> net.linkDown("lb1"), () -> net.linkUp("lb1"));
+        Attempts.Window[] w = drill("link down", () -> net.linkDown("lb1"), () -> net.linkUp("lb1"));
         assertThat(w[0].outageMs()).as("link-down outage").isLessThanOrEqualTo(3500);
     }
 
     @Test
     @Order(5)
     void isolate() throws Exception {
-        ClientRun.Window[] w = drill("isolate", () -> net.isolate("lb1"), () -> net.reattach("lb1"));
+        Attempts.Window[] w = drill("isolate", () -> net.isolate("lb1"), () -> net.reattach("lb1"));
         assertThat(w[0].outageMs()).as("isolate outage").isLessThanOrEqualTo(3500);
     }
 }

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Failover drill on the compose pair (docker-compose.yml). The client opens a new connection to the
+# VIP every 20 ms; for each fault this script faults the master, measures, restores the node, lets
+# it fail back (node1 has the higher priority and preempts) and checks that one node holds the VIP.
+#
+#   docker/drill.sh [kill|pause|disconnect|stop]...     (default: all four, in that order)
+#
+# kill = SIGKILL, pause = frozen (cgroup freezer, like SIGSTOP), disconnect = cable pulled (the
+# container leaves the network), stop = graceful stop (SIGTERM: hand over, then drain).
+# Env: BASE_IMAGE  image to build on (default eclipse-temurin:17-jre; any Debian/Ubuntu image)
+#      SETTLE      seconds to watch after a fault and after a restore (default 8)
+#      KEEP=1      leave the pair running afterwards
+# Exit status 1 when a check fails (no failover, or not exactly one VIP holder at the end).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+project=l4lb-drill
+vip=10.99.1.100
+settle=${SETTLE:-8}
+faults=("$@")
+[ ${#faults[@]} -gt 0 ] || faults=(kill pause disconnect stop)
+
+if docker compose version >/dev/null 2>&1; then compose=(docker compose); else compose=(docker-compose); fi
+dc() { "${compose[@]}" -p "$project" -f "$here/docker-compose.yml" "$@"; }
+now_ms() { date +%s%3N; }
+ctr() { dc ps -q "$1"; }
+ip_of() { case $1 in node1) echo 10.99.1.11 ;; node2) echo 10.99.1.12 ;; esac; }
+other() { [ "$1" = node1 ] && echo node2 || echo node1; }
+holds_vip() { docker exec "$(ctr "$1")" ip -o -4 addr show 2>/dev/null | grep -q " $vip/"; }
+holders() { local h=(); for n in node1 node2; do if holds_vip "$n"; then h+=("$n"); fi; done; echo "${h[*]:-none}"; }
+
+# Client lines "<ms> OK|FAIL ..." in [from, to): the outage runs from the last success before
+# `from` to the first success after a failure (0 when nothing failed), as the netns drill counts it.
+measure() {
+  docker logs "$(ctr client)" 2>/dev/null | sort -n | awk -v from="$1" -v to="$2" '
+    $1 < from && $2 == "OK" { last = $1 }
+    $1 >= from && $1 < to { if ($2 != "OK") fails++; else if (fails && !first) first = $1 }
+    END { if (!fails) printf "outage=0.00s fails=0"
+          else if (!first) printf "outage=unrecovered fails=%d", fails
+          else printf "outage=%.2fs fails=%d", (first - last) / 1000, fails }'
+}
+
+cleanup() { [ "${KEEP:-0}" = 1 ] || dc down -t 5 >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+if [ ! -f "$root/lb-tcp/target/lb-tcp.jar" ]; then
+  (cd "$root" && mvn -B -q package -DskipTests)
+fi
+dc build -q 2>/dev/null || dc build
+dc up -d
+# The node's latest HA line matching a pattern: its view, its last transition.
+last_ha() { docker logs "$(ctr "$1")" 2>/dev/null | grep -E " HA: $2" | tail -1; }
+pair_formed() {
+  last_ha node1 "view " | grep -q "(2)" && last_ha node2 "view " | grep -q "(2)" &&
+    last_ha node1 "[A-Z]+ -> [A-Z]+ " | grep -q -- "-> MASTER" &&
+    last_ha node2 "[A-Z]+ -> [A-Z]+ " | grep -q -- "-> BACKUP" && [ "$(holders)" = node1 ]
+}
+await_pair() {
+  for _ in $(seq 1 60); do
+    if pair_formed && docker logs "$(ctr client)" 2>/dev/null | tail -1 | grep -q " OK "; then sleep 2; return 0; fi
+    sleep 1
+  done
+  echo "the pair did not form within 60 s (VIP on: $(holders))"; dc logs --tail 40 node1 node2; exit 1
+}
+echo "waiting for the pair to form (node1 master, node2 backup) and the client to get through..."
+await_pair
+
+status=0
+for fault in "${faults[@]}"; do
+  await_pair
+  m=$(holders); o=$(other "$m"); id=$(ctr "$m")
+  t0=$(now_ms)
+  case $fault in
+    kill) docker kill -s KILL "$id" >/dev/null ;;
+    pause) docker pause "$id" >/dev/null ;;
+    disconnect) docker network disconnect "${project}_lbnet" "$id" ;;
+    stop) docker stop -t 40 "$id" >/dev/null & ;;
+    *) echo "unknown fault $fault (kill|pause|disconnect|stop)"; exit 64 ;;
+  esac
+  sleep "$settle"; wait
+  t1=$(now_ms)
+  during=$(holders)
+  case $fault in
+    kill | stop) docker start "$id" >/dev/null ;;
+    pause) docker unpause "$id" >/dev/null ;;
+    disconnect) docker network connect --ip "$(ip_of "$m")" "${project}_lbnet" "$id" ;;
+  esac
+  sleep "$settle"
+  t2=$(now_ms)
+  after=$(holders)
+  printf '%-10s master %s: %s, VIP on %s | restored: failback %s, VIP on %s\n' "$fault" "$m" \
+    "$(measure "$t0" "$t1")" "$during" "$(measure "$t1" "$t2")" "$after"
+  if [ "$during" != "$o" ] || [ "$after" != node1 ]; then
+    echo "  FAILED: expected the VIP on $o during the fault and on node1 alone after it"
+    status=1
+  fi
+done
+exit $status

@@ -1,0 +1,243 @@
+package org.l4lb.tcp.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.model.Capability;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.l4lb.tcp.drill.Attempts;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.Network;
+import org.testcontainers.containers.wait.strategy.Wait;
+import org.testcontainers.images.builder.ImageFromDockerfile;
+
+/**
+ * The compose pair of docker/docker-compose.yml, drilled like docker/drill.sh: the images of
+ * docker/Dockerfile, the same network (10.99.1.0/24, VIP 10.99.1.100), node1 preferred, three socat
+ * backends and a client opening a connection to the VIP every 20 ms, built from GenericContainers.
+ * The master is SIGKILLed, then gracefully stopped; each time the High availability targets are
+ * asserted, and again after the node is back and has taken the VIP back.
+ *
+ * <p>Needs a Docker engine and a base image: {@code L4LB_BASE_IMAGE} (default eclipse-temurin:17-jre;
+ * .ci/run builds a local Debian one). Without Docker it is skipped, or fails with
+ * {@code L4LB_REQUIRE_DOCKER=1}.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ComposePairIT {
+
+    private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+    private static final String VIP = "10.99.1.100";
+    private static final Duration SETTLE = Duration.ofSeconds(8);
+
+    private static Network network;
+    private static final List<GenericContainer<?>> started = new ArrayList<>();
+    private static GenericContainer<?> node1;
+    private static GenericContainer<?> node2;
+    private static GenericContainer<?> client;
+
+    private static void skip(String why) {
+        if ("1".equals(System.getenv("L4LB_REQUIRE_DOCKER"))) {
+            Assertions.fail(why + " (L4LB_REQUIRE_DOCKER=1 makes this a failure)");
+        }
+        Assumptions.abort(why);
+    }
+
+    @BeforeAll
+    static void startThePair() {
+        if (!DockerClientFactory.instance().isDockerAvailable()) {
+            skip("no Docker engine reachable: the compose pair drill needs one");
+        }
+        Path jar = ROOT.resolve("lb-tcp/target/lb-tcp.jar");
+        assertThat(jar).as("built by the package phase").exists();
+        String base = System.getenv().getOrDefault("L4LB_BASE_IMAGE", "eclipse-temurin:17-jre");
+        String runtime;
+        String tools;
+        try {
+            runtime = image("runtime", base, jar).get();
+            tools = image("drill", base, jar).get();
+        } catch (RuntimeException e) {
+            skip("cannot build docker/Dockerfile on " + base + " (set L4LB_BASE_IMAGE to a local Debian image): " + e);
+            return;
+        }
+        network = Network.builder().createNetworkCmdModifier(cmd -> cmd.withIpam(
+                new com.github.dockerjava.api.model.Network.Ipam().withConfig(
+                        new com.github.dockerjava.api.model.Network.Ipam.Config().withSubnet("10.99.1.0/24")))).build();
+        for (String b : List.of("a", "b", "c")) {
+            start(container(tools, "10.99.1.2" + (b.charAt(0) - 'a' + 1)).withEnv("BACKEND_NAME", "backend-" + b)
+                    .withCommand("backend.sh"));
+        }
+        node1 = start(node(runtime, "10.99.1.11", "node1.conf"));
+        node2 = start(node(runtime, "10.99.1.12", "node2.conf"));
+        client = start(container(tools, "10.99.1.31").withEnv("TARGET", VIP + ":80").withCommand("client.sh"));
+    }
+
+    private static ImageFromDockerfile image(String target, String base, Path jar) {
+        return new ImageFromDockerfile("l4lb-it-" + target, false)
+                .withFileFromPath("Dockerfile", ROOT.resolve("docker/Dockerfile"))
+                .withFileFromPath("lb-tcp/target/lb-tcp.jar", jar)
+                .withFileFromPath("docker/conf", ROOT.resolve("docker/conf"))
+                .withFileFromPath("docker/drill", ROOT.resolve("docker/drill"))
+                .withBuildArg("BASE_IMAGE", base)
+                .withTarget(target);
+    }
+
+    @SuppressWarnings("resource") // closed in stopEverything
+    private static GenericContainer<?> container(String image, String ip) {
+        return new GenericContainer<>(image).withNetwork(network)
+                .withCreateContainerCmdModifier(cmd -> {
+                    cmd.withIpv4Address(ip);
+                    cmd.getHostConfig().withCapDrop(Capability.ALL);
+                });
+    }
+
+    /** As in the compose file: only NET_ADMIN and NET_RAW, no forwarding, SIGTERM drains. */
+    private static GenericContainer<?> node(String image, String ip, String conf) {
+        return new GenericContainer<>(image).withNetwork(network)
+                .withEnv("L4LB_SECRET", "compose-pair-it-secret")
+                .withCommand("/etc/l4lb/" + conf)
+                .withCreateContainerCmdModifier(cmd -> {
+                    cmd.withIpv4Address(ip);
+                    cmd.getHostConfig().withCapDrop(Capability.ALL).withCapAdd(Capability.NET_ADMIN, Capability.NET_RAW)
+                            .withSysctls(Map.of("net.ipv4.ip_forward", "0", "net.ipv4.ip_unprivileged_port_start", "0"));
+                })
+                .waitingFor(Wait.forLogMessage(".* started: transport .*\\n", 1).withStartupTimeout(Duration.ofSeconds(60)));
+    }
+
+    private static GenericContainer<?> start(GenericContainer<?> c) {
+        started.add(c);
+        c.start();
+        return c;
+    }
+
+    @AfterAll
+    static void stopEverything() {
+        for (int i = started.size() - 1; i >= 0; i--) {
+            started.get(i).stop();
+        }
+        if (network != null) {
+            network.close();
+        }
+    }
+
+    private static DockerClient docker() {
+        return DockerClientFactory.lazyClient();
+    }
+
+    private static boolean holdsVip(GenericContainer<?> node) {
+        try {
+            return node.execInContainer("ip", "-o", "-4", "addr", "show").getStdout().contains(" " + VIP + "/");
+        } catch (Exception e) {
+            return false; // stopped or gone
+        }
+    }
+
+    private static String holders() {
+        String h = (holdsVip(node1) ? "node1 " : "") + (holdsVip(node2) ? "node2" : "");
+        return h.isBlank() ? "none" : h.trim();
+    }
+
+    private static List<Attempts.Attempt> attempts() {
+        return Attempts.parse(client.getLogs().lines().toList());
+    }
+
+    private static void await(Supplier<Boolean> condition, Duration limit, String what) throws InterruptedException {
+        long end = System.nanoTime() + limit.toNanos();
+        while (!condition.get()) {
+            if (System.nanoTime() > end) {
+                Assertions.fail(what + " within " + limit.toSeconds() + " s; VIP on " + holders() + "\nnode1:\n"
+                        + tail(node1) + "\nnode2:\n" + tail(node2));
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    private static String tail(GenericContainer<?> c) {
+        List<String> lines = c.getLogs().lines().toList();
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+    }
+
+    /** The node's latest HA log line matching {@code regex}, or "". */
+    private static String lastHa(GenericContainer<?> node, String regex) {
+        return node.getLogs().lines().filter(l -> l.matches(".* HA: " + regex + ".*")).reduce((a, b) -> b).orElse("");
+    }
+
+    /** A formed pair: both in a view of two, node1 master, node2 backup, node1 alone holding the VIP. */
+    private static boolean pairFormed() {
+        String transition = "[A-Z]+ -> [A-Z]+ ";
+        return lastHa(node1, "view ").contains("(2)") && lastHa(node2, "view ").contains("(2)")
+                && lastHa(node1, transition).contains("-> MASTER") && lastHa(node2, transition).contains("-> BACKUP")
+                && holders().equals("node1");
+    }
+
+    /** The pair is formed and the client gets through node1. */
+    private static void awaitNode1Serving() throws InterruptedException {
+        await(ComposePairIT::pairFormed, Duration.ofSeconds(60), "the pair formed, node1 master and alone holding the VIP");
+        await(() -> {
+            List<Attempts.Attempt> a = attempts();
+            return !a.isEmpty() && a.get(a.size() - 1).ok() && a.get(a.size() - 1).detail().endsWith("via 10.99.1.11");
+        }, Duration.ofSeconds(10), "the client served through node1");
+        Thread.sleep(2000);
+    }
+
+    /** Faults node1 (the master), then brings it back; returns the windows of the fault and of the failback. */
+    private static Attempts.Window[] drill(String label, Runnable fault, Runnable restore) throws Exception {
+        awaitNode1Serving();
+        long faultAt = System.currentTimeMillis();
+        fault.run();
+        Thread.sleep(SETTLE.toMillis());
+        String during = holders();
+        long restoreAt = System.currentTimeMillis();
+        restore.run();
+        await(() -> holders().equals("node1"), Duration.ofSeconds(30), "node1 back as the only VIP holder");
+        Thread.sleep(SETTLE.toMillis());
+        List<Attempts.Attempt> all = attempts();
+        Attempts.Window out = Attempts.window(all, faultAt, restoreAt);
+        Attempts.Window back = Attempts.window(all, restoreAt, Long.MAX_VALUE);
+        System.out.printf("compose drill %-14s outage %4d ms, %d failed, VIP on %s | failback: %d failed, served %s%n"
+                + "  fault at %tT.%<tL; node2 saw:%n%s%n", label, out.outageMs(), out.failed(), during, back.failed(),
+                back.servedAfter(), faultAt, node2.getLogs().lines().filter(l -> l.contains("HA:") || l.contains("VIP"))
+                        .map(l -> "    " + l).reduce((a, b) -> a + "\n" + b).orElse(""));
+        assertThat(during).as("VIP holder while node1 is down").isEqualTo("node2");
+        assertThat(out.servedAfter()).as("served after the failover").endsWith("via 10.99.1.12");
+        assertThat(back.failed()).as("connections failed while node1 took the VIP back").isZero();
+        assertThat(back.servedAfter()).as("served after the failback").endsWith("via 10.99.1.11");
+        return new Attempts.Window[] {out, back};
+    }
+
+    @Test
+    @Order(1)
+    void sigkillOfTheMasterMovesTheVipWithinHalfASecond() throws Exception {
+        String id = node1.getContainerId();
+        Attempts.Window[] w = drill("SIGKILL", () -> docker().killContainerCmd(id).withSignal("KILL").exec(),
+                () -> docker().startContainerCmd(id).exec());
+        assertThat(w[0].outageMs()).as("outage after SIGKILL, ms").isLessThanOrEqualTo(500);
+    }
+
+    @Test
+    @Order(2)
+    void aGracefulStopOfTheMasterFailsNoConnection() throws Exception {
+        String id = node1.getContainerId();
+        CompletableFuture<?>[] stopping = new CompletableFuture<?>[1];
+        Attempts.Window[] w = drill("graceful stop", () -> stopping[0] = CompletableFuture.runAsync(
+                () -> docker().stopContainerCmd(id).withTimeout(40).exec()), () -> {
+                    stopping[0].join();
+                    docker().startContainerCmd(id).exec();
+                });
+        assertThat(w[0].failed()).as("connections failed by the graceful stop").isZero();
+    }
+}
