@@ -5,9 +5,12 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
+import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,28 +58,41 @@ public final class DataPlane {
     public void listen(Service service) throws InterruptedException {
         SessionOptions options = SessionOptions.of(service.config(), splice);
         for (HostPort hp : service.config().listen()) {
-            ServerBootstrap b = new ServerBootstrap().group(acceptors, workers).channel(transport.serverChannel())
-                    .option(ChannelOption.SO_BACKLOG, 4096)
-                    .option(ChannelOption.SO_REUSEADDR, true)
-                    .childOption(ChannelOption.AUTO_READ, false)
-                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-                    .childHandler(new ChannelInitializer<>() {
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            Session session = new Session(service, ch, options);
-                            // Before the first read: the transport caches the handle it makes.
-                            ch.config().setRecvByteBufAllocator(new CountingAllocator(session, true));
-                            if (options.acceptProxy()) {
-                                ch.pipeline().addLast(new HAProxyMessageDecoder());
-                            }
-                            ch.pipeline().addLast(Frontend.NAME, new Frontend(session, connector, sessions));
-                        }
-                    });
-            Channel ch = b.bind(socketAddress(hp)).sync().channel();
-            listeners.add(ch);
+            if (transport.epoll()) {
+                // One listening socket per event loop (SO_REUSEPORT): the kernel spreads new
+                // connections over them, and each is accepted, proxied and connected onward on one
+                // thread, with no hand-off from an acceptor thread.
+                for (EventExecutor e : workers) {
+                    EventLoop loop = (EventLoop) e;
+                    listeners.add(bootstrap(service, options, loop, loop)
+                            .option(EpollChannelOption.SO_REUSEPORT, true).bind(socketAddress(hp)).sync().channel());
+                }
+            } else {
+                listeners.add(bootstrap(service, options, acceptors, workers).bind(socketAddress(hp)).sync().channel());
+            }
         }
+    }
+
+    private ServerBootstrap bootstrap(Service service, SessionOptions options, EventLoopGroup parent, EventLoopGroup children) {
+        return new ServerBootstrap().group(parent, children).channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        Session session = new Session(service, ch, options);
+                        // Before the first read: the transport caches the handle it makes.
+                        ch.config().setRecvByteBufAllocator(new CountingAllocator(session, true));
+                        if (options.acceptProxy()) {
+                            ch.pipeline().addLast(new HAProxyMessageDecoder());
+                        }
+                        ch.pipeline().addLast(Frontend.NAME, new Frontend(session, connector, sessions));
+                    }
+                });
     }
 
     static InetSocketAddress socketAddress(HostPort hp) {
