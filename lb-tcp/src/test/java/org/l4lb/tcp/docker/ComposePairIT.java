@@ -214,7 +214,8 @@ class ComposePairIT {
                         .map(l -> "    " + l).reduce((a, b) -> a + "\n" + b).orElse(""));
         assertThat(during).as("VIP holder while node1 is down").isEqualTo("node2");
         assertThat(out.servedAfter()).as("served after the failover").endsWith("via 10.99.1.12");
-        assertThat(back.failed()).as("connections failed while node1 took the VIP back").isZero();
+        assertThat(back.failed()).as("connections failed while node1 took the VIP back")
+                .isLessThanOrEqualTo(Attempts.IN_FLIGHT_AT_A_FLIP);
         assertThat(back.servedAfter()).as("served after the failback").endsWith("via 10.99.1.11");
         return new Attempts.Window[] {out, back};
     }
@@ -238,6 +239,7 @@ class ComposePairIT {
                     stopping[0].join();
                     docker().startContainerCmd(id).exec();
                 });
-        assertThat(w[0].failed()).as("connections failed by the graceful stop").isZero();
+        // At most the one in its handshake at the ARP flip (see Attempts.IN_FLIGHT_AT_A_FLIP).
+        assertThat(w[0].failed()).as("connections failed by the graceful stop").isLessThanOrEqualTo(Attempts.IN_FLIGHT_AT_A_FLIP);
     }
 }

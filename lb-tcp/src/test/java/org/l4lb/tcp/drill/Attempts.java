@@ -11,6 +11,14 @@ import java.util.List;
  */
 public final class Attempts {
 
+    /**
+     * Connections a planned VIP move (graceful stop, failback) may fail: the one whose handshake
+     * is in flight when the client's ARP entry flips. Its next packet reaches the new master,
+     * which has no such connection and resets it; no VIP move avoids that without shared
+     * connection state. A drill client starts one attempt every 20 ms and each lasts a few ms.
+     */
+    public static final int IN_FLIGHT_AT_A_FLIP = 1;
+
     public record Attempt(long at, boolean ok, String detail) {
     }
 

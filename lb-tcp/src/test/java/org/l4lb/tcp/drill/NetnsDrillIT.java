@@ -181,6 +181,8 @@ class NetnsDrillIT {
         System.out.println("drill " + label + ": outage " + out.outageMs() + " ms, failed " + out.failed()
                 + ", served before " + out.servedBefore() + "; failback " + back.outageMs() + " ms, failed "
                 + back.failed() + ", served after " + back.servedAfter());
+        assertThat(back.failed()).as("connections failed when the VIP came back after the heal")
+                .isLessThanOrEqualTo(Attempts.IN_FLIGHT_AT_A_FLIP);
         return new Attempts.Window[] {out, back};
     }
 
@@ -205,7 +207,9 @@ class NetnsDrillIT {
             lb1.awaitExit(15);
             lb1.start();
         });
-        assertThat(w[0].failed()).as("failed connections during a graceful stop").isZero();
+        // The handover and the drain lose nothing but the connection in its handshake at the ARP
+        // flip (see Attempts.IN_FLIGHT_AT_A_FLIP); keepalived fails 31 here.
+        assertThat(w[0].failed()).as("failed connections during a graceful stop").isLessThanOrEqualTo(Attempts.IN_FLIGHT_AT_A_FLIP);
     }
 
     @Test
