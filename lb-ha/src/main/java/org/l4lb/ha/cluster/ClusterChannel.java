@@ -78,9 +78,11 @@ public final class ClusterChannel {
         fdAll.setTimeout(advert * 4);
         stack.add(fdAll);
         VERIFY_SUSPECT2 verify = new VERIFY_SUSPECT2();
-        // A crash closes FD_SOCK2's socket, which is proof enough; a living node answers the check
-        // within a LAN round trip. Every millisecond here is outage after a SIGKILL.
-        verify.setTimeout(100);
+        // A crash closes FD_SOCK's socket, which is proof enough; a living node answers the check
+        // within a LAN round trip. Every millisecond here is outage after a SIGKILL: the check
+        // waits up to twice this (a dead host in the compose drill took 230 ms from kill to view
+        // with 100).
+        verify.setTimeout(50);
         stack.add(verify);
         if (!s.secret().isEmpty()) {
             SYM_ENCRYPT encrypt = new SYM_ENCRYPT();
