@@ -51,13 +51,18 @@ public final class IpVipManager implements VipManager {
             Commands.Result r = commands.run(List.of("ip", "addr", "add", vip, "dev", dev), TIMEOUT);
             if (r.ok()) {
                 LOG.info("VIP {} added on {}", vip, dev);
-            } else if (r.output().contains("File exists")) {
+            } else if (alreadyThere(r.output())) {
                 LOG.info("VIP {} already on {}", vip, dev);
             } else {
                 LOG.error("cannot add VIP {} on {}: {}", vip, dev, r.output());
             }
         }
         announce();
+    }
+
+    /** "File exists" from older iproute2 and busybox, "Address already assigned" from iproute2 6.x. */
+    static boolean alreadyThere(String ipOutput) {
+        return ipOutput.contains("File exists") || ipOutput.contains("Address already assigned");
     }
 
     private VipInterfaces lookUp() {

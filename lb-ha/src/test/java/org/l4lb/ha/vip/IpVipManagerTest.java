@@ -72,4 +72,12 @@ class IpVipManagerTest {
         m.release();
         assertThat(ran).containsExactly("ip -o addr show", "ip addr del 10.99.1.100/24 dev eth1");
     }
+
+    @Test
+    void anAddressAlreadyPresentIsFineWhateverIpCallsIt() {
+        assertThat(IpVipManager.alreadyThere("RTNETLINK answers: File exists")).isTrue();
+        assertThat(IpVipManager.alreadyThere("Error: ipv4: Address already assigned.")).isTrue();
+        assertThat(IpVipManager.alreadyThere("ip: RTNETLINK answers: File exists")).isTrue();
+        assertThat(IpVipManager.alreadyThere("RTNETLINK answers: Operation not permitted")).isFalse();
+    }
 }

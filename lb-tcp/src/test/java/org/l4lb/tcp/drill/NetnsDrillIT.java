@@ -181,6 +181,14 @@ class NetnsDrillIT {
         System.out.println("drill " + label + ": outage " + out.outageMs() + " ms, failed " + out.failed()
                 + ", served before " + out.servedBefore() + "; failback " + back.outageMs() + " ms, failed "
                 + back.failed() + ", served after " + back.servedAfter());
+        for (DrillNode n : List.of(lb1, lb2)) {
+            // What each node did from the fault on: the story behind any failed connection.
+            String since = java.time.Instant.ofEpochMilli(faultAt).toString().substring(11, 19);
+            n.log().lines().filter(l -> l.length() > 19 && l.substring(11, 19).compareTo(since) >= 0)
+                    .filter(l -> !l.contains(" access: "))
+                    .filter(l -> l.contains("HA:") || l.contains("VIP") || l.contains("down") || l.contains(" up"))
+                    .forEach(l -> System.out.println("  " + n.name + " " + l));
+        }
         assertThat(back.failed()).as("connections failed when the VIP came back after the heal")
                 .isLessThanOrEqualTo(Attempts.IN_FLIGHT_AT_A_FLIP);
         return new Attempts.Window[] {out, back};
