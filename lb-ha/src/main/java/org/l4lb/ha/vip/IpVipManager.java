@@ -41,9 +41,9 @@ public final class IpVipManager implements VipManager {
 
     @Override
     public void acquire() {
-        VipInterfaces found = iface.isEmpty() ? lookUp() : null;
+        VipInterfaces where = interfaces();
         for (String vip : vips) {
-            String dev = found == null ? iface : found.forAddress(address(vip)).orElse(null);
+            String dev = where.forAddress(address(vip)).orElse(null);
             if (dev == null) {
                 LOG.error("cannot add VIP {}: no interface has an address in its subnet; set ha.interface", vip);
                 continue;
@@ -65,7 +65,11 @@ public final class IpVipManager implements VipManager {
         return ipOutput.contains("File exists") || ipOutput.contains("Address already assigned");
     }
 
-    private VipInterfaces lookUp() {
+    /** The configured interface for every VIP, or, with none configured, what the addresses say now. */
+    private VipInterfaces interfaces() {
+        if (!iface.isEmpty()) {
+            return VipInterfaces.fixed(iface);
+        }
         Commands.Result r = commands.run(List.of("ip", "-o", "addr", "show"), TIMEOUT);
         if (!r.ok()) {
             LOG.error("cannot list the interfaces' addresses: {}", r.output());
@@ -89,10 +93,10 @@ public final class IpVipManager implements VipManager {
                 if (announceGeneration.get() != generation) {
                     return;
                 }
-                VipInterfaces found = iface.isEmpty() ? lookUp() : null;
+                VipInterfaces where = interfaces();
                 for (String vip : vips) {
                     String address = address(vip);
-                    String dev = found == null ? iface : found.holding(address).orElse(null);
+                    String dev = where.holding(address).orElse(null);
                     // IPv6: the kernel sends unsolicited neighbour advertisements for a new address.
                     if (dev != null && !address.contains(":")) {
                         commands.spawn(List.of("arping", "-U", "-c", "1", "-I", dev, address));
@@ -105,9 +109,9 @@ public final class IpVipManager implements VipManager {
     @Override
     public void release() {
         announceGeneration.incrementAndGet();
-        VipInterfaces found = iface.isEmpty() ? lookUp() : null;
+        VipInterfaces where = interfaces();
         for (String vip : vips) {
-            String dev = found == null ? iface : found.holding(address(vip)).orElse(null);
+            String dev = where.holding(address(vip)).orElse(null);
             if (dev == null) {
                 continue; // on no interface: nothing to remove
             }

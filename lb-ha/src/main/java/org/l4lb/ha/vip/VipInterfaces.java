@@ -19,9 +19,16 @@ final class VipInterfaces {
     }
 
     private final List<Address> addresses;
+    /** The configured interface, which every VIP goes on and is looked for on; null to look up. */
+    private final String fixed;
 
-    private VipInterfaces(List<Address> addresses) {
+    private VipInterfaces(List<Address> addresses, String fixed) {
         this.addresses = addresses;
+        this.fixed = fixed;
+    }
+
+    static VipInterfaces fixed(String iface) {
+        return new VipInterfaces(List.of(), iface);
     }
 
     /** Parses lines like {@code 17: eth0    inet 10.99.1.11/24 brd ...} (iproute2 and busybox alike). */
@@ -38,16 +45,22 @@ final class VipInterfaces {
             String address = f[3].substring(0, f[3].indexOf('/'));
             list.add(new Address(at < 0 ? iface : iface.substring(0, at), address, Cidr.networkOf(f[3])));
         }
-        return new VipInterfaces(list);
+        return new VipInterfaces(list, null);
     }
 
-    /** The interface that has exactly this address. */
+    /** The interface that has exactly this address (the configured one, if there is one). */
     Optional<String> holding(String vipAddress) {
+        if (fixed != null) {
+            return Optional.of(fixed);
+        }
         return addresses.stream().filter(a -> a.address().equalsIgnoreCase(vipAddress)).map(Address::iface).findFirst();
     }
 
     /** The interface an address belongs on: where it already is, else the first whose subnet holds it. */
     Optional<String> forAddress(String vipAddress) {
+        if (fixed != null) {
+            return Optional.of(fixed);
+        }
         Optional<String> held = holding(vipAddress);
         if (held.isPresent()) {
             return held;

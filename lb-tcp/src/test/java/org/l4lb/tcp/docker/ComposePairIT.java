@@ -107,14 +107,11 @@ class ComposePairIT {
 
     /** As in the compose file: only NET_ADMIN and NET_RAW, no forwarding, SIGTERM drains. */
     private static GenericContainer<?> node(String image, String ip, String conf) {
-        return new GenericContainer<>(image).withNetwork(network)
+        return container(image, ip)
                 .withEnv("L4LB_SECRET", "compose-pair-it-secret")
                 .withCommand("/etc/l4lb/" + conf)
-                .withCreateContainerCmdModifier(cmd -> {
-                    cmd.withIpv4Address(ip);
-                    cmd.getHostConfig().withCapDrop(Capability.ALL).withCapAdd(Capability.NET_ADMIN, Capability.NET_RAW)
-                            .withSysctls(Map.of("net.ipv4.ip_forward", "0", "net.ipv4.ip_unprivileged_port_start", "0"));
-                })
+                .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withCapAdd(Capability.NET_ADMIN, Capability.NET_RAW)
+                        .withSysctls(Map.of("net.ipv4.ip_forward", "0", "net.ipv4.ip_unprivileged_port_start", "0")))
                 .waitingFor(Wait.forLogMessage(".* started: transport .*\\n", 1).withStartupTimeout(Duration.ofSeconds(60)));
     }
 
