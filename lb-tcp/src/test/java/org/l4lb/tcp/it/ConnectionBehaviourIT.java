@@ -138,7 +138,8 @@ class ConnectionBehaviourIT {
                     }
                     DataIntegrityIT.waitForAccessLines(lb, 2);
                     assertThat(lb.log()).contains("passive down").contains("timed out");
-                    assertThat(lb.accessLines().get(0)).contains("tries=2").contains("-> " + good.address());
+                    // Sessions end on different event loops, so their access lines may come in either order.
+                    assertThat(lb.accessLines()).anySatisfy(l -> assertThat(l).contains("tries=2").contains("-> " + good.address()));
                 }
             } finally {
                 for (Socket f : fillers) {
