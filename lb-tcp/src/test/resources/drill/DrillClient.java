@@ -9,8 +9,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The drill's client: starts a new connection to HOST:PORT every INTERVAL ms for DURATION ms, each
  * on its own thread (like a stream of independent users: one that hangs does not delay the next);
- * prints one line per attempt, stamped with its start: "MILLIS OK SERVED_BY" or
- * "MILLIS FAIL REASON", MILLIS since the epoch, in completion order.
+ * prints one line per attempt, stamped with its start and its end: "START END OK SERVED_BY" or
+ * "START END FAIL REASON", milliseconds since the epoch, in completion order.
  * An attempt fails when it is refused or reset, is not accepted within 300 ms or gives no answer
  * within 500 ms.
  * Usage: java DrillClient.java HOST PORT INTERVAL_MS DURATION_MS
@@ -49,9 +49,9 @@ public final class DrillClient {
             s.setSoTimeout(500);
             InputStream in = s.getInputStream();
             String answer = new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim();
-            return start + (answer.isEmpty() ? " FAIL empty" : " OK " + answer);
+            return start + " " + System.currentTimeMillis() + (answer.isEmpty() ? " FAIL empty" : " OK " + answer);
         } catch (Exception e) {
-            return start + " FAIL " + e.getClass().getSimpleName();
+            return start + " " + System.currentTimeMillis() + " FAIL " + e.getClass().getSimpleName();
         }
     }
 

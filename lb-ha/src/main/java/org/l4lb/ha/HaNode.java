@@ -15,6 +15,7 @@ import org.jgroups.Address;
 import org.jgroups.BytesMessage;
 import org.jgroups.JChannel;
 import org.jgroups.Message;
+import org.jgroups.MergeView;
 import org.jgroups.Receiver;
 import org.jgroups.View;
 import org.l4lb.core.time.Ticker;
@@ -67,6 +68,15 @@ public final class HaNode implements Receiver, AutoCloseable {
     private long advertSequence;
     private boolean closed;
     private boolean leaving;
+    /** A merge view came and the master after it is not settled yet: someone has not been heard since. */
+    private boolean mergePending;
+    private long mergedAt;
+    private static final double REJOIN_WAIT_ADVERTS = 1.5;
+    private boolean ticked;
+    private long lastTickAt;
+    /** Back from a stall: decide nothing until the others' current adverts are in. */
+    private boolean rejoining;
+    private long rejoinSince;
     private volatile HaState state = HaState.INIT;
     private volatile NodeId master;
     private volatile int effective;
@@ -165,6 +175,13 @@ public final class HaNode implements Receiver, AutoCloseable {
             view = v;
             heard.keySet().retainAll(v.getMembers());
             LOG.info("HA: view {}", v);
+            if (v instanceof MergeView) {
+                // A partition healed: the other side may have had a master that clients follow.
+                // Its adverts cannot be relied on to say so (it may step down on ours before we
+                // ever hear it as master), so whoever is master once all are heard announces again.
+                mergePending = true;
+                mergedAt = ticker.nanos();
+            }
             sendAdvert();
             evaluate("view change (" + v.size() + " member(s))");
         }));
@@ -172,10 +189,34 @@ public final class HaNode implements Receiver, AutoCloseable {
 
     private void tick() {
         long now = ticker.nanos();
+        noticeStall(now);
+        ticked = true;
+        lastTickAt = now;
         if (now - lastAdvertSent >= advertNanos) {
             sendAdvert();
         }
         evaluate("tick");
+    }
+
+    /**
+     * This thread ticks ten times an advert interval. A gap of three intervals means the process was
+     * stopped or starved (SIGSTOP, a paused VM, a long GC): the others have taken over meanwhile,
+     * and every advert it holds is stale. Claiming or keeping MASTER on them would pull the clients
+     * back before its event loops have worked off what queued in the kernel during the stall, so
+     * it rejoins as a starting node would: as BACKUP, deciding once the others' current adverts are in.
+     */
+    private void noticeStall(long now) {
+        if (!ticked || now - lastTickAt <= 3 * advertNanos) {
+            return;
+        }
+        long stalledMs = (now - lastTickAt) / 1_000_000;
+        lastTickAt = now;
+        rejoining = true;
+        rejoinSince = now;
+        LOG.warn("HA: this node did not run for {} ms (stopped or starved); rejoining as backup", stalledMs);
+        if (state == HaState.MASTER) {
+            transition(HaState.BACKUP, "did not run for " + stalledMs + " ms", "stall");
+        }
     }
 
     private void sendAdvert() {
@@ -198,10 +239,12 @@ public final class HaNode implements Receiver, AutoCloseable {
 
     private void evaluate(String trigger) {
         long now = ticker.nanos();
+        noticeStall(now);
         effective = tracking.effective(priority);
         String fault = tracking.fault();
         List<Member> others = new ArrayList<>();
         boolean allHeard = true;
+        boolean allHeardSinceMerge = true;
         boolean otherMaster = false;
         if (view != null) {
             for (Address a : view.getMembers()) {
@@ -213,6 +256,7 @@ public final class HaNode implements Receiver, AutoCloseable {
                     allHeard = false;
                     continue;
                 }
+                allHeardSinceMerge &= h.at() >= mergedAt;
                 Advert ad = h.advert();
                 boolean fresh = now - h.at() <= 3 * advertNanos;
                 others.add(new Member(ad.id(), ad.priority(), ad.effective(), ad.state(), ad.fault(), fresh));
@@ -225,6 +269,16 @@ public final class HaNode implements Receiver, AutoCloseable {
             // take the VIP from a living master for a moment.
             return;
         }
+        if (rejoining) {
+            // The adverts that queued during the stall are processed on resume as if just heard,
+            // so wait for ones sent since (every advert interval, checked at a tenth of it). A
+            // master heard then keeps the role while this node's event loops catch up; alone in
+            // its view, nobody can have taken over.
+            if (view != null && view.size() > 1 && now - rejoinSince < (long) (REJOIN_WAIT_ADVERTS * advertNanos)) {
+                return;
+            }
+            rejoining = false;
+        }
         Member me = new Member(self, priority, leaving ? 0 : effective, state == HaState.INIT ? HaState.BACKUP : state,
                 fault != null, true);
         Election.Decision d = Election.decide(new Election.Input(me, others, preempt, preemptDelayNanos, now, preemptWaitSince));
@@ -235,6 +289,13 @@ public final class HaNode implements Receiver, AutoCloseable {
         } else if (state == HaState.MASTER && otherMaster && now - lastReannounce >= advertNanos) {
             // We met another master and won: clients may still hold its ARP entry.
             reannounce(now, "met another master and kept the role");
+        } else if (state == HaState.MASTER && mergePending && allHeard && allHeardSinceMerge
+                && others.stream().noneMatch(m -> m.candidate() && m.beats(me))) {
+            // Only the undisputed master: a loser announcing too would flap the clients between them.
+            reannounce(now, "partition healed and this node is still master");
+        }
+        if (allHeard && allHeardSinceMerge) {
+            mergePending = false; // settled: a node that became master on it has just announced
         }
     }
 
@@ -243,7 +304,14 @@ public final class HaNode implements Receiver, AutoCloseable {
         LOG.info("HA: {}; announcing the VIPs again", why);
         // acquire, not just announce: while cut off, the node may have lost the VIP with its
         // interface (a container reconnected to its network gets a new one).
-        vipRunner.execute(vips::acquire);
+        vipRunner.execute(this::acquireIfMaster);
+    }
+
+    /** Queued VIP work runs later: a node that stepped down meanwhile must not take the VIPs back. */
+    private void acquireIfMaster() {
+        if (state == HaState.MASTER) {
+            vips.acquire();
+        }
     }
 
     private void transition(HaState next, String reason, String trigger) {
@@ -255,10 +323,13 @@ public final class HaNode implements Receiver, AutoCloseable {
         sendAdvert();
         if (next == HaState.MASTER) {
             lastReannounce = ticker.nanos();
-            vipRunner.execute(vips::acquire);
+            vipRunner.execute(this::acquireIfMaster);
         } else if (old == HaState.MASTER) {
-            // Another node is master now: keep serving stragglers for a moment while its
-            // gratuitous ARPs move the clients, so none is sent to a node without the VIP.
+            // Another node is master now: stop announcing at once (behind any acquire still
+            // queued), else two nodes' gratuitous ARPs flap the clients between them. Keep the
+            // VIPs and serve stragglers for a moment while the new master's ARPs move the clients,
+            // so none is sent to a node without the VIP.
+            vipRunner.execute(vips::silence);
             vipRunner.execute(() -> {
                 sleepQuietly(releaseGraceMs);
                 if (state != HaState.MASTER) {
@@ -286,6 +357,11 @@ public final class HaNode implements Receiver, AutoCloseable {
         if (state == HaState.MASTER) {
             LOG.warn("HA: no other node took over within {} ms; releasing the VIPs anyway", timeout.toMillis());
         }
+    }
+
+    /** Freezes the election thread as SIGSTOP would, while JGroups runs on: for tests. */
+    void stallForTest(Duration d) {
+        timer.execute(() -> sleepQuietly(d.toMillis()));
     }
 
     private static void sleepQuietly(long ms) {

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -36,17 +37,20 @@ class HaClusterTest {
         volatile boolean holding;
         final AtomicInteger announces = new AtomicInteger();
         final AtomicInteger acquires = new AtomicInteger();
+        /** System.nanoTime() of every announcement. */
+        final List<Long> announcedAt = new CopyOnWriteArrayList<>();
 
         @Override
         public void acquire() {
             holding = true;
             acquires.incrementAndGet();
-            announces.incrementAndGet();
+            announce();
         }
 
         @Override
         public void announce() {
             announces.incrementAndGet();
+            announcedAt.add(System.nanoTime());
         }
 
         @Override
@@ -192,6 +196,7 @@ class HaClusterTest {
         }
         await(() -> a.node().status().state() == HaState.MASTER && b.node().status().state() == HaState.MASTER,
                 Duration.ofSeconds(5), "both sides master during the partition");
+        int loserAnnounces = a.vips().announces.get();
         long healed = System.nanoTime();
         cuts.forEach(d -> d.discardAll(false));
         await(() -> a.node().status().state() == HaState.BACKUP && b.node().status().state() == HaState.MASTER,
@@ -201,6 +206,32 @@ class HaClusterTest {
                 + " ms after the heal");
         await(() -> b.vips().announces.get() >= 2, Duration.ofSeconds(1),
                 "the winner announces the VIP again on meeting the other side");
+        // Two announcing nodes flap the clients' ARP entry between them.
+        assertThat(a.vips().announces.get()).as("announcements by the loser after the heal").isEqualTo(loserAnnounces);
+    }
+
+    @Test
+    void aMasterBackFromAStallLetsTheNewMasterServeWhileItCatchesUpThenPreempts() throws Exception {
+        int p1 = freePort();
+        int p2 = freePort();
+        Duration advert = Duration.ofMillis(300);
+        Started a = node("a", p1, List.of(p1, p2), 150, "a-long-shared-secret", advert);
+        Started b = node("b", p2, List.of(p1, p2), 100, "a-long-shared-secret", advert);
+        await(() -> a.node().status().state() == HaState.MASTER && b.node().status().state() == HaState.BACKUP,
+                Duration.ofSeconds(10), "elected");
+        long stalledAt = System.nanoTime();
+        a.node().stallForTest(Duration.ofSeconds(2));
+        await(() -> b.node().status().state() == HaState.MASTER, Duration.ofSeconds(2), "b takes over from the stalled a");
+        long resumed = stalledAt + Duration.ofSeconds(2).toNanos();
+        await(() -> a.node().status().state() == HaState.MASTER && b.node().status().state() == HaState.BACKUP,
+                Duration.ofSeconds(10), "a preempts again");
+        await(() -> a.vips().announcedAt.stream().anyMatch(t -> t > stalledAt), Duration.ofSeconds(2), "a announces");
+        // Announcing at once would pull the clients to a node still working off the stall's backlog.
+        long firstAfter = a.vips().announcedAt.stream().filter(t -> t > stalledAt).findFirst().orElseThrow();
+        assertThat(TimeUnit.NANOSECONDS.toMillis(firstAfter - resumed))
+                .as("ms from the end of the stall to the stalled master's next announcement")
+                .isGreaterThanOrEqualTo(advert.toMillis());
+        await(() -> a.vips().holding && !b.vips().holding, Duration.ofSeconds(2), "one VIP holder");
     }
 
     @Test

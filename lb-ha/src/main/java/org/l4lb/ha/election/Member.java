@@ -12,7 +12,7 @@ package org.l4lb.ha.election;
 public record Member(NodeId id, int priority, int effective, HaState state, boolean fault, boolean fresh) {
 
     /** May be elected: heard from lately, not in fault, not leaving. */
-    boolean candidate() {
+    public boolean candidate() {
         return fresh && !fault && effective > 0;
     }
 
@@ -22,7 +22,7 @@ public record Member(NodeId id, int priority, int effective, HaState state, bool
     }
 
     /** Wins against {@code o}: higher effective priority, then higher address. */
-    boolean beats(Member o) {
+    public boolean beats(Member o) {
         if (effective != o.effective) {
             return effective > o.effective;
         }

@@ -65,6 +65,11 @@ public final class IpVipManager implements VipManager {
         return ipOutput.contains("File exists") || ipOutput.contains("Address already assigned");
     }
 
+    /** "Cannot assign requested address" from older iproute2 and busybox, "Address not found" from 6.x. */
+    static boolean alreadyGone(String ipOutput) {
+        return ipOutput.contains("Cannot assign requested address") || ipOutput.contains("Address not found");
+    }
+
     /** The configured interface for every VIP, or, with none configured, what the addresses say now. */
     private VipInterfaces interfaces() {
         if (!iface.isEmpty()) {
@@ -107,8 +112,13 @@ public final class IpVipManager implements VipManager {
     }
 
     @Override
-    public void release() {
+    public void silence() {
         announceGeneration.incrementAndGet();
+    }
+
+    @Override
+    public void release() {
+        silence();
         VipInterfaces where = interfaces();
         for (String vip : vips) {
             String dev = where.holding(address(vip)).orElse(null);
@@ -118,7 +128,7 @@ public final class IpVipManager implements VipManager {
             Commands.Result r = commands.run(List.of("ip", "addr", "del", vip, "dev", dev), TIMEOUT);
             if (r.ok()) {
                 LOG.info("VIP {} removed from {}", vip, dev);
-            } else if (!r.output().contains("Cannot assign requested address")) {
+            } else if (!alreadyGone(r.output())) {
                 LOG.error("cannot remove VIP {} from {}: {}", vip, dev, r.output());
             }
         }

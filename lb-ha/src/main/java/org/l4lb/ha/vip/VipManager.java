@@ -9,8 +9,15 @@ public interface VipManager {
     /** Announces the VIPs again (gratuitous ARP), e.g. after meeting another master. */
     void announce();
 
-    /** Gives the VIPs up (idempotent: absent ones are fine). */
+    /** Gives the VIPs up (idempotent: absent ones are fine); announcements still to come are dropped. */
     void release();
+
+    /**
+     * Drops the announcements still to come, keeping the VIPs: a node that stepped down must not
+     * pull the clients back while it serves its stragglers.
+     */
+    default void silence() {
+    }
 
     VipManager NONE = new VipManager() {
         @Override

@@ -80,4 +80,11 @@ class IpVipManagerTest {
         assertThat(IpVipManager.alreadyThere("ip: RTNETLINK answers: File exists")).isTrue();
         assertThat(IpVipManager.alreadyThere("RTNETLINK answers: Operation not permitted")).isFalse();
     }
+
+    @Test
+    void anAddressAlreadyGoneIsFineWhateverIpCallsIt() {
+        assertThat(IpVipManager.alreadyGone("RTNETLINK answers: Cannot assign requested address")).isTrue();
+        assertThat(IpVipManager.alreadyGone("Error: ipv4: Address not found.")).isTrue();
+        assertThat(IpVipManager.alreadyGone("RTNETLINK answers: Operation not permitted")).isFalse();
+    }
 }

@@ -5,9 +5,9 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * A drill client's connection attempts, one line each ({@code <epoch ms> OK <reply>} or
- * {@code <epoch ms> FAIL <why>}), and the outage they show around a fault. The netns drill's Java
- * client and the compose drill's shell client print the same lines.
+ * A drill client's connection attempts, one line each ({@code <start> [<end>] OK <reply>} or
+ * {@code <start> [<end>] FAIL <why>}, epoch milliseconds), and the outage they show around a fault.
+ * The netns drill's Java client prints the end too; the compose drill's shell client does not.
  */
 public final class Attempts {
 
@@ -19,7 +19,12 @@ public final class Attempts {
      */
     public static final int IN_FLIGHT_AT_A_FLIP = 1;
 
-    public record Attempt(long at, boolean ok, String detail) {
+    /** One connection attempt; {@code end} is {@code at} when the client did not say. */
+    public record Attempt(long at, long end, boolean ok, String detail) {
+
+        boolean spans(long instant) {
+            return at <= instant && instant <= end;
+        }
     }
 
     /** Last success before the window to first success after a failure in it, and the failures in it. */
@@ -32,9 +37,18 @@ public final class Attempts {
     public static List<Attempt> parse(List<String> lines) {
         List<Attempt> list = new ArrayList<>();
         for (String line : lines) {
-            String[] f = line.trim().split(" ", 3);
-            if (f.length >= 2 && !f[0].isEmpty() && f[0].chars().allMatch(Character::isDigit)) {
-                list.add(new Attempt(Long.parseLong(f[0]), f[1].equals("OK"), f.length == 3 ? f[2] : ""));
+            String[] f = line.trim().split(" ", 4);
+            if (f.length < 2 || !isNumber(f[0])) {
+                continue;
+            }
+            long at = Long.parseLong(f[0]);
+            if (isNumber(f[1])) {
+                if (f.length >= 3) {
+                    list.add(new Attempt(at, Long.parseLong(f[1]), f[2].equals("OK"), f.length == 4 ? f[3] : ""));
+                }
+            } else {
+                String detail = f.length == 2 ? "" : f.length == 3 ? f[2] : f[2] + " " + f[3];
+                list.add(new Attempt(at, at, f[1].equals("OK"), detail));
             }
         }
         // A client whose attempts overlap prints them as they end: order them by start.
@@ -42,21 +56,50 @@ public final class Attempts {
         return list;
     }
 
+    private static boolean isNumber(String s) {
+        return !s.isEmpty() && s.chars().allMatch(Character::isDigit);
+    }
+
+    /**
+     * The failed attempts in [from, to] that no flip of the client's ARP entry explains: each
+     * that was not in flight at one of the given instants.
+     */
+    public static List<Attempt> failedApartFrom(List<Attempt> attempts, long from, long to, List<Long> flips) {
+        List<Attempt> unexplained = new ArrayList<>();
+        for (Attempt a : attempts) {
+            if (a.at() >= from && a.at() <= to && !a.ok() && flips.stream().noneMatch(a::spans)) {
+                unexplained.add(a);
+            }
+        }
+        return unexplained;
+    }
+
+    /**
+     * The outage among the attempts started in [from, to]: from the last success that started
+     * before the first failure (in the window or before it) to the first success after that
+     * failure; zero without a failure.
+     */
     public static Window window(List<Attempt> attempts, long from, long to) {
-        Attempt lastOk = null;
-        Attempt firstOkAfter = null;
+        Attempt firstFailed = null;
         int failed = 0;
         for (Attempt a : attempts) {
-            if (a.at() < from) {
-                if (a.ok()) {
-                    lastOk = a;
+            if (a.at() >= from && a.at() <= to && !a.ok()) {
+                failed++;
+                if (firstFailed == null) {
+                    firstFailed = a;
                 }
-            } else if (a.at() <= to) {
-                if (!a.ok()) {
-                    failed++;
-                } else if (firstOkAfter == null && failed > 0) {
-                    firstOkAfter = a;
-                }
+            }
+        }
+        Attempt lastOk = null;
+        Attempt firstOkAfter = null;
+        for (Attempt a : attempts) {
+            if (!a.ok()) {
+                continue;
+            }
+            if (a.at() < (firstFailed == null ? from : firstFailed.at())) {
+                lastOk = a;
+            } else if (firstFailed != null && firstOkAfter == null && a.at() <= to) {
+                firstOkAfter = a;
             }
         }
         long outage = failed == 0 || lastOk == null || firstOkAfter == null ? 0 : firstOkAfter.at() - lastOk.at();

@@ -53,6 +53,13 @@ final class Topology implements AutoCloseable {
         return Sh.run("ip", "-n", ns(host), "-4", "addr", "show", "dev", "eth0").out().contains(VIP + "/");
     }
 
+    /** The MAC of the host's port, to tell which node a client's ARP entry points at. */
+    String mac(String host) {
+        String out = Sh.must("ip", "-n", ns(host), "link", "show", "dev", "eth0");
+        int at = out.indexOf("link/ether ");
+        return at < 0 ? "?" : out.substring(at + 11).split("\\s+")[0];
+    }
+
     void linkDown(String host) {
         Sh.must("ip", "-n", ns(host), "link", "set", "eth0", "down");
     }
