@@ -75,6 +75,8 @@ nginx_pid=$!
 cat > "$work/lb.conf" <<CONF
 admin.listen = "127.0.0.1:17390"
 service-defaults.health-check.type = none
+# As the peers here: HAProxy has no "log" line and nginx stream's access_log is off by default.
+service-defaults.access-log = false
 services.iperf { listen = ["127.0.0.1:17301"], servers = ["127.0.0.1:15201"] }
 services.http { listen = ["127.0.0.1:17302"], servers = ["127.0.0.1:16001"] }
 CONF

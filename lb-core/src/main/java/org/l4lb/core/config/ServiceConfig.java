@@ -11,6 +11,7 @@ import org.l4lb.core.acl.AccessList;
  * @param nextUpstreamTimeout time for all attempts together; zero is unlimited (nginx {@code proxy_next_upstream_timeout})
  * @param maxConnections sessions at once for this service; 0 is unlimited
  * @param maxConnectionsPerClient sessions at once per client address; 0 is unlimited
+ * @param accessLog one line per session on the "access" logger (nginx {@code access_log})
  */
 public record ServiceConfig(
         String name,
@@ -26,6 +27,7 @@ public record ServiceConfig(
         AccessList access,
         int maxConnections,
         int maxConnectionsPerClient,
+        boolean accessLog,
         HealthCheckConfig healthCheck,
         List<ServerConfig> servers) {
 

@@ -66,11 +66,12 @@ final class ServiceReader {
         AccessList access = new AccessList(cidrs(r, "allow"), cidrs(r, "deny"));
         int maxConnections = r.intIn("max-connections", 0, Integer.MAX_VALUE);
         int maxPerClient = r.intIn("max-connections-per-client", 0, Integer.MAX_VALUE);
+        boolean accessLog = r.bool("access-log");
         HealthCheckConfig health = healthCheck(r, written);
         List<ServerConfig> servers = servers(r, strategy);
 
         return new ServiceConfig(name, listen, balance, connectTimeout, idleTimeout, nextTries, nextTimeout,
-                proxyProtocol, acceptProxy, acceptProxyTimeout, access, maxConnections, maxPerClient, health, servers);
+                proxyProtocol, acceptProxy, acceptProxyTimeout, access, maxConnections, maxPerClient, accessLog, health, servers);
     }
 
     private String stringItem(ConfigReader.Item item) {

@@ -127,6 +127,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theAccessLogIsOnUnlessAServiceOrTheDefaultsTurnItOff() throws Exception {
+        LbConfig on = load(SVC);
+        assertThat(on.services()).allSatisfy(s -> assertThat(s.accessLog()).isTrue());
+        LbConfig c = load("""
+                service-defaults.access-log = false
+                services {
+                  quiet { listen = ["1001"], servers = ["10.0.0.1:1"] }
+                  logged { listen = ["1002"], servers = ["10.0.0.1:1"], access-log = true }
+                }
+                """);
+        assertThat(c.service("quiet").orElseThrow().accessLog()).isFalse();
+        assertThat(c.service("logged").orElseThrow().accessLog()).isTrue();
+        assertThat(problems("services.s { listen = [\"8000\"], servers = [\"10.0.0.1:80\"], access-log = sometimes }\n"))
+                .containsExactly("node.conf:1: services.s.access-log: expected true or false, got string \"sometimes\"");
+    }
+
+    @Test
     void everyProblemIsReportedAtOnceInFileOrder() throws Exception {
         assertThat(problems("""
                 services {
@@ -159,7 +176,7 @@ class ConfigLoaderTest {
     void unknownServiceKeyWithNoCloseMatchListsTheKnownOnes() throws Exception {
         assertThat(problems("services.s { listen = [\"8000\"], servers = [\"10.0.0.1:80\"], colour = red }\n"))
                 .singleElement().asString()
-                .startsWith("node.conf:1: services.s.colour: unknown key 'colour'; known keys: accept-proxy, accept-proxy-timeout, allow,");
+                .startsWith("node.conf:1: services.s.colour: unknown key 'colour'; known keys: accept-proxy, accept-proxy-timeout, access-log, allow,");
     }
 
     @Test

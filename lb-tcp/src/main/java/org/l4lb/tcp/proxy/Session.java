@@ -162,7 +162,7 @@ final class Session {
             service.admission().release(clientAddress.getAddress());
         }
         service.ended(why);
-        if (ACCESS.isInfoEnabled()) {
+        if (options.accessLog() && ACCESS.isInfoEnabled()) {
             ACCESS.info("{} {} -> {} tries={} up={} down={} time={}ms end={}", service.name(), text(clientAddress),
                     server == null ? "-" : server.name(), attempt == null ? 0 : attempt.picks(), bytesUp, bytesDown,
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), why.label());

@@ -12,11 +12,12 @@ record SessionOptions(
         ProxyProtocol proxyProtocol,
         boolean acceptProxy,
         long acceptProxyTimeoutNanos,
-        boolean splice) {
+        boolean splice,
+        boolean accessLog) {
 
     static SessionOptions of(ServiceConfig c, boolean splice) {
         return new SessionOptions((int) Math.min(Integer.MAX_VALUE, c.connectTimeout().toMillis()),
                 c.idleTimeout().toNanos(), c.nextUpstreamTries(), c.nextUpstreamTimeout().toNanos(), c.proxyProtocol(),
-                c.acceptProxy(), c.acceptProxyTimeout().toNanos(), splice);
+                c.acceptProxy(), c.acceptProxyTimeout().toNanos(), splice, c.accessLog());
     }
 }

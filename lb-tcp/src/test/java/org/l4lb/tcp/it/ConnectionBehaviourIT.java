@@ -111,6 +111,33 @@ class ConnectionBehaviourIT {
     }
 
     @Test
+    void accessLogOffDropsTheLinesOfThatServiceOnly() throws Exception {
+        try (Backend b = new Backend("b", s -> {
+            s.getOutputStream().write(s.getInputStream().read());
+            s.close();
+        })) {
+            int quiet = Ports.free();
+            int logged = Ports.free();
+            String config = "services.quiet { listen = [\"127.0.0.1:" + quiet + "\"], servers = [" + quoted(b)
+                    + "], access-log = false }\n" + service(logged, quoted(b), "").replace("services.s", "services.logged");
+            try (LbProcess lb = LbProcess.start(dir, config)) {
+                for (int port : new int[] {quiet, logged}) {
+                    try (Socket c = new Socket("127.0.0.1", port)) {
+                        c.setSoTimeout(5000);
+                        c.getOutputStream().write(7);
+                        assertThat(c.getInputStream().read()).isEqualTo(7);
+                        assertThat(c.getInputStream().read()).isEqualTo(-1);
+                    }
+                }
+                DataIntegrityIT.waitForAccessLines(lb, 1);
+                Thread.sleep(300); // a line of the quiet service would be written by now too
+                assertThat(lb.accessLines()).singleElement().asString().contains("access: logged ");
+                assertThat(lb.metricSum("l4lb_service_sessions_total", "\"quiet\"")).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
     void connectTimeoutMovesOnToTheNextServer() throws Exception {
         // A listener whose accept queue is full drops further SYNs: a connect to it hangs, as to a dead host.
         try (ServerSocket blackhole = new ServerSocket()) {
