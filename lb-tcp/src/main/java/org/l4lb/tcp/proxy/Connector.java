@@ -1,18 +1,17 @@
 package org.l4lb.tcp.proxy;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
+import java.net.SocketAddress;
 import org.l4lb.core.config.ProxyProtocol;
-import org.l4lb.core.config.ServerAddress;
-import org.l4lb.tcp.proxyprotocol.ProxyHeaders;
 import org.l4lb.core.upstream.ServerState;
+import org.l4lb.tcp.proxyprotocol.ProxyHeaders;
+import org.l4lb.tcp.transport.Transport;
 
 /**
  * Connects a session to a server on the client's event loop; a refused or timed-out connect is
@@ -21,29 +20,12 @@ import org.l4lb.core.upstream.ServerState;
  */
 final class Connector {
 
-    private final Bootstrap template;
-    private final Bootstrap domainTemplate;
+    private final Transport transport;
+    private final WriteBufferWaterMark waterMark;
 
-    Connector(Bootstrap template, Bootstrap domainTemplate) {
-        this.template = template;
-        this.domainTemplate = domainTemplate;
-    }
-
-    static Bootstrap template(Class<? extends Channel> channelClass, WriteBufferWaterMark waterMark, boolean tcp) {
-        Bootstrap b = new Bootstrap().channel(channelClass)
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
-                .handler(new ChannelInitializer<>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        // The relay is added once connected.
-                    }
-                });
-        if (tcp) {
-            b.option(ChannelOption.TCP_NODELAY, true);
-        }
-        return b;
+    Connector(Transport transport, WriteBufferWaterMark waterMark) {
+        this.transport = transport;
+        this.waterMark = waterMark;
     }
 
     void connect(Session s) {
@@ -70,18 +52,29 @@ final class Connector {
             return;
         }
         s.server = server;
-        boolean unix = server.config().address() instanceof ServerAddress.Unix;
-        Bootstrap b = (unix ? domainTemplate : template).clone(s.client.eventLoop())
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, o.connectTimeoutMillis())
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new CountingAllocator(s, false));
-        ChannelFuture f = b.connect(s.service.addressOf(server));
-        s.backend = f.channel();
-        f.addListener((ChannelFutureListener) done -> {
-            if (done.isSuccess()) {
-                connected(s, server, done.channel());
-            } else {
-                failed(s, server, done.cause());
+        // A channel made and registered by hand rather than by a Bootstrap: a clone per connection
+        // copied its option maps and went through the resolver for an address already resolved.
+        SocketAddress address = s.service.addressOf(server);
+        Channel backend = transport.newSocketChannel(address);
+        ChannelConfig c = backend.config();
+        c.setAutoRead(false);
+        c.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        c.setWriteBufferWaterMark(waterMark);
+        c.setConnectTimeoutMillis(o.connectTimeoutMillis());
+        c.setRecvByteBufAllocator(new CountingAllocator(s, false));
+        s.backend = backend;
+        s.client.eventLoop().register(backend).addListener((ChannelFutureListener) registered -> {
+            if (!registered.isSuccess()) {
+                failed(s, server, registered.cause());
+                return;
             }
+            backend.connect(address).addListener(ChannelFutureListener.CLOSE_ON_FAILURE).addListener((ChannelFutureListener) done -> {
+                if (done.isSuccess()) {
+                    connected(s, server, done.channel());
+                } else {
+                    failed(s, server, done.cause());
+                }
+            });
         });
     }
 

@@ -1,6 +1,5 @@
 package org.l4lb.tcp.proxy;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -40,10 +39,7 @@ public final class DataPlane {
         this.transport = transport;
         this.acceptors = acceptors;
         this.workers = workers;
-        Bootstrap tcp = Connector.template(transport.socketChannel(), WATER_MARK, true);
-        Bootstrap unix = transport.domainSocketChannel() == null ? tcp
-                : Connector.template(transport.domainSocketChannel(), WATER_MARK, false);
-        this.connector = new Connector(tcp, unix);
+        this.connector = new Connector(transport, WATER_MARK);
     }
 
     public boolean splice() {
@@ -64,22 +60,25 @@ public final class DataPlane {
                 // thread, with no hand-off from an acceptor thread.
                 for (EventExecutor e : workers) {
                     EventLoop loop = (EventLoop) e;
-                    listeners.add(bootstrap(service, options, loop, loop)
-                            .option(EpollChannelOption.SO_REUSEPORT, true).bind(socketAddress(hp)).sync().channel());
+                    InetSocketAddress local = socketAddress(hp);
+                    listeners.add(bootstrap(service, options, loop, loop, local)
+                            .option(EpollChannelOption.SO_REUSEPORT, true).bind(local).sync().channel());
                 }
             } else {
-                listeners.add(bootstrap(service, options, acceptors, workers).bind(socketAddress(hp)).sync().channel());
+                InetSocketAddress local = socketAddress(hp);
+                listeners.add(bootstrap(service, options, acceptors, workers, local).bind(local).sync().channel());
             }
         }
     }
 
-    private ServerBootstrap bootstrap(Service service, SessionOptions options, EventLoopGroup parent, EventLoopGroup children) {
-        return new ServerBootstrap().group(parent, children).channel(transport.serverChannel())
+    private ServerBootstrap bootstrap(Service service, SessionOptions options, EventLoopGroup parent, EventLoopGroup children,
+            InetSocketAddress local) {
+        // TCP_NODELAY is the transports' default: setting it again cost a setsockopt per session.
+        return new ServerBootstrap().group(parent, children).channelFactory(transport.serverChannelFactory(local))
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
                 .childHandler(new ChannelInitializer<>() {
                     @Override

@@ -1,6 +1,7 @@
 package org.l4lb.tcp.transport;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -11,9 +12,14 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 
 /**
  * The I/O transport: Netty's native epoll on Linux, NIO elsewhere, with the same behaviour.
@@ -45,6 +51,31 @@ public record Transport(
     /** Why epoll is not in use, for the start-up summary. */
     public static String unavailabilityCause() {
         return Epoll.isAvailable() ? "" : String.valueOf(Epoll.unavailabilityCause());
+    }
+
+    /**
+     * A new unregistered channel to reach {@code target}: an IPv4 socket for an IPv4 address (on
+     * epoll the default is a dual-stack IPv6 socket, a longer way through the kernel and one more
+     * setsockopt per connection).
+     */
+    public Channel newSocketChannel(SocketAddress target) {
+        if (target instanceof DomainSocketAddress && epoll()) {
+            return new EpollDomainSocketChannel();
+        }
+        boolean v4 = target instanceof InetSocketAddress a && a.getAddress() instanceof Inet4Address;
+        if (epoll()) {
+            return v4 ? new EpollSocketChannel(SocketProtocolFamily.INET) : new EpollSocketChannel();
+        }
+        return new NioSocketChannel();
+    }
+
+    /** The listening channel for {@code local}: IPv4 for an IPv4 address, as {@link #newSocketChannel}. */
+    public ChannelFactory<ServerChannel> serverChannelFactory(SocketAddress local) {
+        boolean v4 = local instanceof InetSocketAddress a && a.getAddress() instanceof Inet4Address;
+        if (epoll()) {
+            return v4 ? () -> new EpollServerSocketChannel(SocketProtocolFamily.INET) : EpollServerSocketChannel::new;
+        }
+        return NioServerSocketChannel::new;
     }
 
     public EventLoopGroup newGroup(int threads, String name) {
