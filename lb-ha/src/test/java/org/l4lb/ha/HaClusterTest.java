@@ -131,6 +131,16 @@ class HaClusterTest {
     }
 
     @Test
+    void withoutPeersTheNodesFindEachOtherByMulticast() throws Exception {
+        Duration advert = Duration.ofMillis(300);
+        Started low = node("low", freePort(), List.of(), 100, "a-long-shared-secret", advert);
+        Started high = node("high", freePort(), List.of(), 150, "a-long-shared-secret", advert);
+        await(() -> high.node().status().state() == HaState.MASTER && low.node().status().state() == HaState.BACKUP
+                && low.node().status().viewSize() == 2, Duration.ofSeconds(10), "high master, low backup, one view");
+        await(() -> high.vips().holding && !low.vips().holding, Duration.ofSeconds(2), "only the master holds the VIP");
+    }
+
+    @Test
     void threeNodesElectTheTopPriority() throws Exception {
         int p1 = freePort();
         int p2 = freePort();
