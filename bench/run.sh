@@ -21,31 +21,15 @@ trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)"
 
 [ -f lb-tcp/target/lb-tcp.jar ] || mvn -B -q -DskipTests package
-body=$(head -c 1024 /dev/zero | tr '\0' 'x')
+. bench/peers.sh
 
 # --- backends: iperf3 server, nginx HTTP answering 1 KiB -----------------------------------------
 iperf3 -s -p 15201 >/dev/null 2>&1 & pids+=($!)
-cat > "$work/backend.conf" <<CONF
-daemon off; worker_processes 1; worker_rlimit_nofile 20000; pid $work/backend.pid; error_log $work/backend.err;
-events { worker_connections 19000; }
-http { access_log off; keepalive_requests 1000000; keepalive_timeout 300s;
-  client_body_temp_path $work; proxy_temp_path $work; fastcgi_temp_path $work; uwsgi_temp_path $work; scgi_temp_path $work;
-  server { listen 127.0.0.1:16001 backlog=4096; location / { return 200 "$body"; } } }
-CONF
+http_backend_conf "$work" 16001 > "$work/backend.conf"
 nginx -c "$work/backend.conf" -p "$work" & pids+=($!)
 
 # --- the proxies: each listens on :X01 (to iperf3) and :X02 (to the HTTP backend) ----------------
-cat > "$work/haproxy.cfg" <<CONF
-global
-  maxconn 9400
-  maxpipes 256
-  nbthread 2
-defaults
-  mode tcp
-  timeout connect 5s
-  timeout client 10m
-  timeout server 10m
-  option splice-auto
+{ haproxy_head; cat <<CONF
 frontend fi
   bind 127.0.0.1:17101
   default_backend bi
@@ -57,6 +41,7 @@ backend bi
 backend bh
   server s 127.0.0.1:16001
 CONF
+} > "$work/haproxy.cfg"
 haproxy -f "$work/haproxy.cfg" -db >/dev/null 2>&1 & pids+=($!)
 haproxy_pid=$!
 

@@ -1,0 +1,31 @@
+# Sourced by run.sh and conn_cost.sh: the pieces both start the same way.
+
+# http_backend_conf WORK PORT: an nginx HTTP server on 127.0.0.1:PORT answering 1 KiB to every request.
+http_backend_conf() {
+  local work=$1 port=$2 body
+  body=$(head -c 1024 /dev/zero | tr '\0' 'x')
+  cat <<CONF
+daemon off; worker_processes 1; worker_rlimit_nofile 20000; pid $work/backend-$port.pid; error_log $work/backend-$port.err;
+events { worker_connections 19000; }
+http { access_log off; keepalive_requests 1000000; keepalive_timeout 300s;
+  client_body_temp_path $work; proxy_temp_path $work; fastcgi_temp_path $work; uwsgi_temp_path $work; scgi_temp_path $work;
+  server { listen 127.0.0.1:$port backlog=4096; location / { return 200 "$body"; } } }
+CONF
+}
+
+# haproxy_head: HAProxy's global and defaults sections as the Performance issue measured it
+# (mode tcp, splice where it pays, two threads); frontends and backends follow.
+haproxy_head() {
+  cat <<CONF
+global
+  maxconn 9400
+  maxpipes 256
+  nbthread 2
+defaults
+  mode tcp
+  timeout connect 5s
+  timeout client 10m
+  timeout server 10m
+  option splice-auto
+CONF
+}
