@@ -25,7 +25,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  *
  * <p>A failed connection during a planned VIP move (graceful stop, failback) counts against us unless
  * it was in flight when the client's ARP entry flipped ({@code ip monitor neigh} in its namespace).
- * Opt-in with L4LB_DRILLS=1 (CI sets it). Needs root, iproute2, socat and arping; skips without
+ * Opt-in with L4LB_DRILLS=1 (CI sets it). Needs root, iproute2 and arping; skips without
  * them unless L4LB_REQUIRE_DRILLS=1.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -52,10 +52,26 @@ class NetnsDrillIT {
         dir = Files.createTempDirectory("l4lb-drill");
         net = new Topology();
         net.create();
+        Path backend = dir.resolve("DrillBackend.java");
+        try (var in = NetnsDrillIT.class.getResourceAsStream("/drill/DrillBackend.java")) {
+            Files.copy(in, backend);
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<Path> outs = new ArrayList<>();
         for (String be : List.of("be1", "be2")) {
-            backends.add(new ProcessBuilder("ip", "netns", "exec", net.ns(be), "socat",
-                    "TCP-LISTEN:8080,fork,reuseaddr", "SYSTEM:echo $SOCAT_PEERADDR").redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+            Path out = dir.resolve(be + ".out");
+            outs.add(out);
+            backends.add(new ProcessBuilder("ip", "netns", "exec", net.ns(be), java, "-XX:+UseSerialGC", backend.toString(),
+                    "8080").redirectErrorStream(true).redirectOutput(out.toFile()).start());
+        }
+        for (Path out : outs) {
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (!(Files.exists(out) && Files.readString(out).contains("ready"))) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw new IllegalStateException("drill backend did not start: " + Files.readString(out));
+                }
+                Thread.sleep(100);
+            }
         }
         lb1 = new DrillNode("lb1", net.ns("lb1"), dir, config("lb1", "10.99.0.11", 150));
         lb2 = new DrillNode("lb2", net.ns("lb2"), dir, config("lb2", "10.99.0.12", 100));
@@ -67,7 +83,7 @@ class NetnsDrillIT {
         if (!"root".equals(System.getProperty("user.name"))) {
             return "not running as root";
         }
-        for (String tool : List.of("ip", "socat", "arping")) {
+        for (String tool : List.of("ip", "arping")) {
             if (Sh.run("sh", "-c", "command -v " + tool).code() != 0) {
                 return tool + " is not installed";
             }
