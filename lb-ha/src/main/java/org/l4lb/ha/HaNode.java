@@ -72,6 +72,8 @@ public final class HaNode implements Receiver, AutoCloseable {
     private boolean mergePending;
     private long mergedAt;
     private static final double REJOIN_WAIT_ADVERTS = 1.5;
+    /** Linux ignores a new MAC for a neighbour within locktime (1 s) of the entry's last change. */
+    private static final long NEIGHBOUR_LOCKTIME_MS = 1000;
     private boolean ticked;
     private long lastTickAt;
     /** Back from a stall: decide nothing until the others' current adverts are in. */
@@ -305,6 +307,26 @@ public final class HaNode implements Receiver, AutoCloseable {
         // acquire, not just announce: while cut off, the node may have lost the VIP with its
         // interface (a container reconnected to its network gets a new one).
         vipRunner.execute(this::acquireIfMaster);
+        announceAfterTheOtherLetsGo();
+    }
+
+    /**
+     * The node that lost the role keeps the VIPs for the release grace, and answers ARP for them
+     * meanwhile: a client resolving the VIP then (after this node's gratuitous ARPs) gets the
+     * loser's MAC and keeps it after the loser let go. One more round once the loser has let go
+     * and the client's entry may change again fixes that (seen in the drill at start-up).
+     */
+    private void announceAfterTheOtherLetsGo() {
+        timer.schedule(() -> guarded(() -> {
+            noticeStall(ticker.nanos());
+            if (state == HaState.MASTER) {
+                vipRunner.execute(() -> {
+                    if (state == HaState.MASTER) {
+                        vips.announce();
+                    }
+                });
+            }
+        }), releaseGraceMs + NEIGHBOUR_LOCKTIME_MS + 100, TimeUnit.MILLISECONDS);
     }
 
     /** Queued VIP work runs later: a node that stepped down meanwhile must not take the VIPs back. */
@@ -324,6 +346,7 @@ public final class HaNode implements Receiver, AutoCloseable {
         if (next == HaState.MASTER) {
             lastReannounce = ticker.nanos();
             vipRunner.execute(this::acquireIfMaster);
+            announceAfterTheOtherLetsGo();
         } else if (old == HaState.MASTER) {
             // Another node is master now: stop announcing at once (behind any acquire still
             // queued), else two nodes' gratuitous ARPs flap the clients between them. Keep the
