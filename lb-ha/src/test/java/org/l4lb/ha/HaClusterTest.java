@@ -131,6 +131,20 @@ class HaClusterTest {
     }
 
     @Test
+    void aNewMasterAnnouncesOnceMoreAfterALoserWouldHaveLetGo() throws Exception {
+        // A loser keeps the VIP for the release grace (100 ms here) and answers ARP meanwhile; a
+        // client that resolved it then must be moved again, after the neighbours' 1 s locktime.
+        int p = freePort();
+        Started a = node("a", p, List.of(p), 100, "a-long-shared-secret", Duration.ofMillis(300));
+        await(() -> a.node().status().state() == HaState.MASTER && !a.vips().announcedAt.isEmpty(),
+                Duration.ofSeconds(10), "master");
+        long first = a.vips().announcedAt.get(0);
+        await(() -> a.vips().announcedAt.size() >= 2, Duration.ofSeconds(3), "a second announcement");
+        assertThat(TimeUnit.NANOSECONDS.toMillis(a.vips().announcedAt.get(1) - first))
+                .as("ms from taking the VIP to the second announcement").isGreaterThanOrEqualTo(1100);
+    }
+
+    @Test
     void withoutPeersTheNodesFindEachOtherByMulticast() throws Exception {
         Duration advert = Duration.ofMillis(300);
         Started low = node("low", freePort(), List.of(), 100, "a-long-shared-secret", advert);
@@ -206,7 +220,6 @@ class HaClusterTest {
         }
         await(() -> a.node().status().state() == HaState.MASTER && b.node().status().state() == HaState.MASTER,
                 Duration.ofSeconds(5), "both sides master during the partition");
-        int loserAnnounces = a.vips().announces.get();
         long healed = System.nanoTime();
         cuts.forEach(d -> d.discardAll(false));
         await(() -> a.node().status().state() == HaState.BACKUP && b.node().status().state() == HaState.MASTER,
@@ -216,13 +229,12 @@ class HaClusterTest {
                 + " ms after the heal");
         await(() -> b.vips().announces.get() >= 2, Duration.ofSeconds(1),
                 "the winner announces the VIP again on meeting the other side");
-        // The loser answers ARP for the VIP until it lets go (grace 100 ms here): the winner
-        // announces once more after that and the neighbours' 1 s locktime.
         long steppedDown = System.nanoTime();
-        await(() -> b.vips().announcedAt.stream().anyMatch(t -> t - steppedDown >= TimeUnit.MILLISECONDS.toNanos(1000)),
-                Duration.ofSeconds(4), "the winner announces again after the loser let go");
-        // Two announcing nodes flap the clients' ARP entry between them.
-        assertThat(a.vips().announces.get()).as("announcements by the loser after the heal").isEqualTo(loserAnnounces);
+        Thread.sleep(2000);
+        // Two announcing nodes flap the clients' ARP entry between them. (It was master on its
+        // side of the partition and announced there; nothing once it stepped down.)
+        assertThat(a.vips().announcedAt).as("announcements by the loser after it stepped down")
+                .noneMatch(t -> t > steppedDown);
     }
 
     @Test
