@@ -38,6 +38,10 @@ import org.slf4j.LoggerFactory;
 public final class HaNode implements Receiver, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(HaNode.class);
+    /** Back from a stall, how long (in advert intervals) the node decides nothing. */
+    private static final double REJOIN_WAIT_ADVERTS = 1.5;
+    /** Linux ignores a new MAC for a neighbour within locktime (1 s) of the entry's last change. */
+    private static final long NEIGHBOUR_LOCKTIME_MS = 1000;
 
     /** What the node reports of itself. */
     public record Status(HaState state, NodeId master, int priority, int effectivePriority, int viewSize,
@@ -71,9 +75,6 @@ public final class HaNode implements Receiver, AutoCloseable {
     /** A merge view came and the master after it is not settled yet: someone has not been heard since. */
     private boolean mergePending;
     private long mergedAt;
-    private static final double REJOIN_WAIT_ADVERTS = 1.5;
-    /** Linux ignores a new MAC for a neighbour within locktime (1 s) of the entry's last change. */
-    private static final long NEIGHBOUR_LOCKTIME_MS = 1000;
     private boolean ticked;
     private long lastTickAt;
     /** Back from a stall: decide nothing until the others' current adverts are in. */
@@ -258,7 +259,7 @@ public final class HaNode implements Receiver, AutoCloseable {
                     allHeard = false;
                     continue;
                 }
-                allHeardSinceMerge &= h.at() >= mergedAt;
+                allHeardSinceMerge &= !mergePending || h.at() >= mergedAt;
                 Advert ad = h.advert();
                 boolean fresh = now - h.at() <= 3 * advertNanos;
                 others.add(new Member(ad.id(), ad.priority(), ad.effective(), ad.state(), ad.fault(), fresh));
