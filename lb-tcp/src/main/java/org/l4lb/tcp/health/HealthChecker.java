@@ -19,7 +19,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.l4lb.core.config.HealthCheckConfig;
 import org.l4lb.core.config.HealthCheckType;
-import org.l4lb.core.config.ServerAddress;
 import org.l4lb.core.upstream.ServerState;
 import org.l4lb.core.upstream.Upstream;
 import org.l4lb.tcp.transport.Transport;
@@ -82,9 +81,9 @@ public final class HealthChecker {
 
     private Promise<Void> probe(ServerState s) {
         Promise<Void> result = group.next().newPromise();
-        boolean unix = s.config().address() instanceof ServerAddress.Unix;
-        Class<? extends Channel> cls = unix ? transport.domainSocketChannel() : transport.socketChannel();
-        Bootstrap b = new Bootstrap().group(group).channel(cls)
+        SocketAddress address = addresses.apply(s);
+        // The same kind of socket the data plane opens to this server.
+        Bootstrap b = new Bootstrap().group(group).channelFactory(() -> transport.newSocketChannel(address))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.timeout().toMillis())
                 .handler(new ChannelInitializer<>() {
                     @Override
@@ -94,7 +93,7 @@ public final class HealthChecker {
                         }
                     }
                 });
-        ChannelFuture connect = b.connect(addresses.apply(s));
+        ChannelFuture connect = b.connect(address);
         Channel ch = connect.channel();
         ch.eventLoop().schedule(() -> {
             if (result.tryFailure(new java.util.concurrent.TimeoutException("no answer in " + config.timeout().toMillis() + "ms"))) {

@@ -3,6 +3,7 @@ package org.l4lb.tcp.proxy;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
@@ -68,7 +69,8 @@ final class Connector {
                 failed(s, server, registered.cause());
                 return;
             }
-            backend.connect(address).addListener(ChannelFutureListener.CLOSE_ON_FAILURE).addListener((ChannelFutureListener) done -> {
+            ChannelFuture connect = backend.connect(address).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+            connect.addListener((ChannelFutureListener) done -> {
                 if (done.isSuccess()) {
                     connected(s, server, done.channel());
                 } else {

@@ -29,19 +29,18 @@ public record Transport(
         String name,
         IoHandlerFactory ioHandlers,
         Class<? extends ServerChannel> serverChannel,
-        Class<? extends Channel> socketChannel,
         Class<? extends Channel> domainSocketChannel) {
 
     public static Transport best() {
         if (Epoll.isAvailable()) {
             return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class,
-                    EpollSocketChannel.class, EpollDomainSocketChannel.class);
+                    EpollDomainSocketChannel.class);
         }
         return nio();
     }
 
     public static Transport nio() {
-        return new Transport("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class, NioSocketChannel.class, null);
+        return new Transport("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class, null);
     }
 
     public boolean epoll() {
@@ -62,20 +61,22 @@ public record Transport(
         if (target instanceof DomainSocketAddress && epoll()) {
             return new EpollDomainSocketChannel();
         }
-        boolean v4 = target instanceof InetSocketAddress a && a.getAddress() instanceof Inet4Address;
         if (epoll()) {
-            return v4 ? new EpollSocketChannel(SocketProtocolFamily.INET) : new EpollSocketChannel();
+            return ipv4(target) ? new EpollSocketChannel(SocketProtocolFamily.INET) : new EpollSocketChannel();
         }
         return new NioSocketChannel();
     }
 
     /** The listening channel for {@code local}: IPv4 for an IPv4 address, as {@link #newSocketChannel}. */
     public ChannelFactory<ServerChannel> serverChannelFactory(SocketAddress local) {
-        boolean v4 = local instanceof InetSocketAddress a && a.getAddress() instanceof Inet4Address;
         if (epoll()) {
-            return v4 ? () -> new EpollServerSocketChannel(SocketProtocolFamily.INET) : EpollServerSocketChannel::new;
+            return ipv4(local) ? () -> new EpollServerSocketChannel(SocketProtocolFamily.INET) : EpollServerSocketChannel::new;
         }
         return NioServerSocketChannel::new;
+    }
+
+    private static boolean ipv4(SocketAddress a) {
+        return a instanceof InetSocketAddress inet && inet.getAddress() instanceof Inet4Address;
     }
 
     public EventLoopGroup newGroup(int threads, String name) {
