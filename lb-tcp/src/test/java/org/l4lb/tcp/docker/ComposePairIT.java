@@ -181,6 +181,11 @@ class ComposePairIT {
                 && holders().equals("node1");
     }
 
+    private static String haLines(GenericContainer<?> node) {
+        return node.getLogs().lines().filter(l -> l.contains("HA:") || l.contains("VIP") || l.contains("health"))
+                .map(l -> "    " + l).reduce((a, b) -> a + "\n" + b).orElse("");
+    }
+
     /** The pair is formed and the client gets through node1. */
     private static void awaitNode1Serving() throws InterruptedException {
         await(ComposePairIT::pairFormed, Duration.ofSeconds(60), "the pair formed, node1 master and alone holding the VIP");
@@ -206,9 +211,11 @@ class ComposePairIT {
         Attempts.Window out = Attempts.window(all, faultAt, restoreAt);
         Attempts.Window back = Attempts.window(all, restoreAt, Long.MAX_VALUE);
         System.out.printf("compose drill %-14s outage %4d ms, %d failed, VIP on %s | failback: %d failed, served %s%n"
-                + "  fault at %tT.%<tL; node2 saw:%n%s%n", label, out.outageMs(), out.failed(), during, back.failed(),
-                back.servedAfter(), faultAt, node2.getLogs().lines().filter(l -> l.contains("HA:") || l.contains("VIP"))
-                        .map(l -> "    " + l).reduce((a, b) -> a + "\n" + b).orElse(""));
+                + "  fault at %tT.%<tL, restore at %tT.%<tL; node2 saw:%n%s%n  node1 (since its restart):%n%s%n"
+                + "  failed attempts from the restore on:%n%s%n", label, out.outageMs(), out.failed(), during,
+                back.failed(), back.servedAfter(), faultAt, restoreAt, haLines(node2), haLines(node1),
+                all.stream().filter(a -> !a.ok() && a.at() >= restoreAt)
+                        .map(a -> String.format("    %tT.%<tL %s", a.at(), a.detail())).reduce((a, b) -> a + "\n" + b).orElse("    none"));
         assertThat(during).as("VIP holder while node1 is down").isEqualTo("node2");
         assertThat(out.servedAfter()).as("served after the failover").endsWith("via 10.99.1.12");
         assertThat(back.failed()).as("connections failed while node1 took the VIP back")
