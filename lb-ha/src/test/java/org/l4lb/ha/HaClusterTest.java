@@ -131,6 +131,17 @@ class HaClusterTest {
     }
 
     @Test
+    void aNodeAloneInItsFirstViewWaitsThreeAdvertIntervalsBeforeClaiming() throws Exception {
+        // A join that timed out leaves a singleton while the master lives on in another view.
+        int p = freePort();
+        Started a = node("a", p, List.of(p), 100, "a-long-shared-secret", Duration.ofMillis(300));
+        long joined = System.nanoTime(); // start() returns in the first view
+        await(() -> a.node().status().state() == HaState.MASTER, Duration.ofSeconds(10), "master");
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - joined)).as("ms from the first view to MASTER, alone")
+                .isGreaterThanOrEqualTo(800);
+    }
+
+    @Test
     void aNewMasterAnnouncesOnceMoreAfterALoserWouldHaveLetGo() throws Exception {
         // A loser keeps the VIP for the release grace (100 ms here) and answers ARP meanwhile; a
         // client that resolved it then must be moved again, after the neighbours' 1 s locktime.
@@ -244,8 +255,8 @@ class HaClusterTest {
         Duration advert = Duration.ofMillis(300);
         Started a = node("a", p1, List.of(p1, p2), 150, "a-long-shared-secret", advert);
         Started b = node("b", p2, List.of(p1, p2), 100, "a-long-shared-secret", advert);
-        await(() -> a.node().status().state() == HaState.MASTER && b.node().status().state() == HaState.BACKUP,
-                Duration.ofSeconds(10), "elected");
+        await(() -> a.node().status().state() == HaState.MASTER && b.node().status().state() == HaState.BACKUP
+                && !a.vips().announcedAt.isEmpty(), Duration.ofSeconds(10), "elected, and a announced the VIP");
         long stalledAt = System.nanoTime();
         a.node().stallForTest(Duration.ofSeconds(2));
         await(() -> b.node().status().state() == HaState.MASTER, Duration.ofSeconds(2), "b takes over from the stalled a");
