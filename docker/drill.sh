@@ -29,12 +29,13 @@ other() { [ "$1" = node1 ] && echo node2 || echo node1; }
 holds_vip() { docker exec "$(ctr "$1")" ip -o -4 addr show 2>/dev/null | grep -q " $vip/"; }
 holders() { local h=(); for n in node1 node2; do if holds_vip "$n"; then h+=("$n"); fi; done; echo "${h[*]:-none}"; }
 
-# Client lines "<ms> OK|FAIL ..." in [from, to): the outage runs from the last success before
-# `from` to the first success after a failure (0 when nothing failed), as the netns drill counts it.
+# Client lines "<start ms> <end ms> OK|FAIL ..." started in [from, to): the outage runs from the
+# last success before `from` to the first success after a failure (0 when nothing failed), as the
+# netns drill counts it.
 measure() {
   docker logs "$(ctr client)" 2>/dev/null | sort -n | awk -v from="$1" -v to="$2" '
-    $1 < from && $2 == "OK" { last = $1 }
-    $1 >= from && $1 < to { if ($2 != "OK") fails++; else if (fails && !first) first = $1 }
+    $1 < from && $3 == "OK" { last = $1 }
+    $1 >= from && $1 < to { if ($3 != "OK") fails++; else if (fails && !first) first = $1 }
     END { if (!fails) printf "outage=0.00s fails=0"
           else if (!first) printf "outage=unrecovered fails=%d", fails
           else printf "outage=%.2fs fails=%d", (first - last) / 1000, fails }'
@@ -43,7 +44,8 @@ measure() {
 cleanup() { [ "${KEEP:-0}" = 1 ] || dc down -t 5 >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
-if [ ! -f "$root/lb-tcp/target/lb-tcp.jar" ]; then
+# The images take the jar and the drill kit (compiled with the tests, which -DskipTests still does).
+if [ ! -f "$root/lb-tcp/target/lb-tcp.jar" ] || [ ! -f "$root/lb-tcp/target/test-classes/org/l4lb/drillkit/DrillClient.class" ]; then
   (cd "$root" && mvn -B -q package -DskipTests)
 fi
 dc build -q 2>/dev/null || dc build

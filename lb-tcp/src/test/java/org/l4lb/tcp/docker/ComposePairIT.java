@@ -28,8 +28,9 @@ import org.testcontainers.images.builder.ImageFromDockerfile;
 
 /**
  * The compose pair of docker/docker-compose.yml, drilled like docker/drill.sh: the images of
- * docker/Dockerfile, the same network (10.99.1.0/24, VIP 10.99.1.100), node1 preferred, three socat
- * backends and a client opening a connection to the VIP every 20 ms, built from GenericContainers.
+ * docker/Dockerfile, the same network (10.99.1.0/24, VIP 10.99.1.100), node1 preferred, three
+ * backends and a client opening a connection to the VIP every 20 ms (the drill kit,
+ * org.l4lb.drillkit), built from GenericContainers.
  * The master is SIGKILLed, then gracefully stopped; each time the High availability targets are
  * asserted, and again after the node is back and has taken the VIP back.
  *
@@ -92,6 +93,8 @@ class ComposePairIT {
                 .withFileFromPath("lb-tcp/target/lb-tcp.jar", jar)
                 .withFileFromPath("docker/conf", ROOT.resolve("docker/conf"))
                 .withFileFromPath("docker/drill", ROOT.resolve("docker/drill"))
+                .withFileFromPath("lb-tcp/target/test-classes/org/l4lb/drillkit",
+                        ROOT.resolve("lb-tcp/target/test-classes/org/l4lb/drillkit"))
                 .withBuildArg("BASE_IMAGE", base)
                 .withTarget(target);
     }
@@ -212,16 +215,20 @@ class ComposePairIT {
         Attempts.Window back = Attempts.window(all, restoreAt, Long.MAX_VALUE);
         System.out.printf("compose drill %-14s outage %4d ms, %d failed, VIP on %s | failback: %d failed, served %s%n"
                 + "  fault at %tT.%<tL, restore at %tT.%<tL; node2 saw:%n%s%n  node1 (since its restart):%n%s%n"
-                + "  failed attempts from the restore on:%n%s%n", label, out.outageMs(), out.failed(), during,
-                back.failed(), back.servedAfter(), faultAt, restoreAt, haLines(node2), haLines(node1),
-                all.stream().filter(a -> !a.ok() && a.at() >= restoreAt)
-                        .map(a -> String.format("    %tT.%<tL %s", a.at(), a.detail())).reduce((a, b) -> a + "\n" + b).orElse("    none"));
+                + "  failed attempts from the fault on:%n%s%n", label, out.outageMs(), out.failed(), during,
+                back.failed(), back.servedAfter(), faultAt, restoreAt, haLines(node2), haLines(node1), failures(all, faultAt));
         assertThat(during).as("VIP holder while node1 is down").isEqualTo("node2");
         assertThat(out.servedAfter()).as("served after the failover").endsWith("via 10.99.1.12");
         assertThat(back.failed()).as("connections failed while node1 took the VIP back")
                 .isLessThanOrEqualTo(Attempts.IN_FLIGHT_AT_A_FLIP);
         assertThat(back.servedAfter()).as("served after the failback").endsWith("via 10.99.1.11");
         return new Attempts.Window[] {out, back};
+    }
+
+    private static String failures(List<Attempts.Attempt> all, long from) {
+        return all.stream().filter(a -> !a.ok() && a.at() >= from)
+                .map(a -> String.format("    %tT.%<tL-%tT.%<tL %s", a.at(), a.end(), a.detail()))
+                .reduce((a, b) -> a + "\n" + b).orElse("    none");
     }
 
     @Test

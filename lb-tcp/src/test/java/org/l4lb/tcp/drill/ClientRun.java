@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.l4lb.drillkit.DrillClient;
 
 /** The drill client's run and what its attempts show. */
 final class ClientRun {
@@ -18,16 +19,9 @@ final class ClientRun {
     }
 
     static ClientRun start(String ns, Path dir, String target, long durationMs) throws IOException {
-        Path src = dir.resolve("DrillClient.java");
-        if (!Files.exists(src)) {
-            try (var in = ClientRun.class.getResourceAsStream("/drill/DrillClient.java")) {
-                Files.copy(in, src);
-            }
-        }
         Path out = Files.createTempFile(dir, "client", ".out");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder("ip", "netns", "exec", ns, java, src.toString(), target, "80", "20",
-                Long.toString(durationMs)).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        Process p = new ProcessBuilder(DrillKit.inNamespace(ns, DrillClient.class, target, "80", "20",
+                Long.toString(durationMs))).redirectErrorStream(true).redirectOutput(out.toFile()).start();
         return new ClientRun(p, out);
     }
 
@@ -38,7 +32,7 @@ final class ClientRun {
         return Attempts.parse(Files.readAllLines(out));
     }
 
-    /** The client's own start-up (the JVM compiling DrillClient.java) takes a moment. */
+    /** The client's own start-up (a JVM) takes a moment. */
     static void awaitFirstAttempt() throws InterruptedException {
         Thread.sleep(1500);
     }

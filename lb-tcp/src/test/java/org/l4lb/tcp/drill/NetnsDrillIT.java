@@ -15,6 +15,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.l4lb.drillkit.DrillBackend;
 
 /**
  * The failover drill on real kernels' VIPs: two lb-tcp nodes (priority 150 and 100, preempt,
@@ -52,17 +53,12 @@ class NetnsDrillIT {
         dir = Files.createTempDirectory("l4lb-drill");
         net = new Topology();
         net.create();
-        Path backend = dir.resolve("DrillBackend.java");
-        try (var in = NetnsDrillIT.class.getResourceAsStream("/drill/DrillBackend.java")) {
-            Files.copy(in, backend);
-        }
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<Path> outs = new ArrayList<>();
         for (String be : List.of("be1", "be2")) {
             Path out = dir.resolve(be + ".out");
             outs.add(out);
-            backends.add(new ProcessBuilder("ip", "netns", "exec", net.ns(be), java, "-XX:+UseSerialGC", backend.toString(),
-                    "8080").redirectErrorStream(true).redirectOutput(out.toFile()).start());
+            backends.add(new ProcessBuilder(DrillKit.inNamespace(net.ns(be), DrillBackend.class, "8080"))
+                    .redirectErrorStream(true).redirectOutput(out.toFile()).start());
         }
         for (Path out : outs) {
             long deadline = System.currentTimeMillis() + 30_000;

@@ -1,3 +1,5 @@
+package org.l4lb.drillkit;
+
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -7,24 +9,33 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The drill's client: starts a new connection to HOST:PORT every INTERVAL ms for DURATION ms, each
- * on its own thread (like a stream of independent users: one that hangs does not delay the next);
- * prints one line per attempt, stamped with its start and its end: "START END OK SERVED_BY" or
- * "START END FAIL REASON", milliseconds since the epoch, in completion order.
+ * The drills' client: starts a new connection to HOST:PORT every INTERVAL ms, for DURATION ms or
+ * (without it, or 0) until killed, each on its own thread (like a stream of independent users: one
+ * that hangs does not delay the next); prints one line per attempt, stamped with its start and its
+ * end: "START END OK ANSWER" or "START END FAIL REASON", milliseconds since the epoch, in
+ * completion order, flushed at least every half second.
  * An attempt fails when it is refused or reset, is not accepted within 300 ms or gives no answer
  * within 500 ms.
- * Usage: java DrillClient.java HOST PORT INTERVAL_MS DURATION_MS
+ * JDK only, so that it runs from test-classes on any JRE: {@code java -cp DIR
+ * org.l4lb.drillkit.DrillClient HOST PORT INTERVAL_MS [DURATION_MS]}.
  */
 public final class DrillClient {
+
+    private static final long FLUSH_EVERY_MS = 500;
+
+    private DrillClient() {
+    }
 
     public static void main(String[] args) throws Exception {
         String host = args[0];
         int port = Integer.parseInt(args[1]);
         long interval = Long.parseLong(args[2]);
-        long end = System.currentTimeMillis() + Long.parseLong(args[3]);
+        long duration = args.length > 3 ? Long.parseLong(args[3]) : 0;
+        long end = duration > 0 ? System.currentTimeMillis() + duration : Long.MAX_VALUE;
         StringBuffer out = new StringBuffer();
         ExecutorService pool = Executors.newCachedThreadPool();
         long next = System.currentTimeMillis();
+        long flushed = next;
         while (next < end) {
             long start = next;
             // One append per line: two would let another thread's line in between.
@@ -34,8 +45,9 @@ public final class DrillClient {
             if (wait > 0) {
                 Thread.sleep(wait);
             }
-            if (out.length() > 4096) {
+            if (out.length() > 4096 || System.currentTimeMillis() - flushed >= FLUSH_EVERY_MS) {
                 flush(out);
+                flushed = System.currentTimeMillis();
             }
         }
         pool.shutdown();
