@@ -11,6 +11,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
 import org.jgroups.Address;
 import org.jgroups.BytesMessage;
 import org.jgroups.JChannel;
@@ -26,6 +27,7 @@ import org.l4lb.ha.election.Election;
 import org.l4lb.ha.election.HaState;
 import org.l4lb.ha.election.Member;
 import org.l4lb.ha.election.NodeId;
+import org.l4lb.ha.handoff.QuietHold;
 import org.l4lb.ha.vip.VipManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,8 +46,12 @@ public final class HaNode implements Receiver, AutoCloseable {
     private static final long NEIGHBOUR_LOCKTIME_MS = 1000;
 
     /** What the node reports of itself. */
+    /**
+     * @param handingOff stepped down, still serving the connections open on the VIPs
+     * @param passingTo as master, the node that unknown flows are passed to ("" when none)
+     */
     public record Status(HaState state, NodeId master, int priority, int effectivePriority, int viewSize,
-            long transitions, String lastReason) {
+            long transitions, String lastReason, boolean handingOff, String passingTo) {
     }
 
     private final ClusterSettings settings;
@@ -61,6 +67,9 @@ public final class HaNode implements Receiver, AutoCloseable {
     private final ScheduledExecutorService timer;
     private final long releaseGraceMs;
     private final ExecutorService vipRunner;
+    private final QuietHold hold;
+    /** The node this master passes unknown flows to; null when none. */
+    private volatile String passingTo;
     private final Map<Address, Heard> heard = new HashMap<>();
     private final AtomicLong transitions = new AtomicLong();
     private JChannel channel;
@@ -95,6 +104,19 @@ public final class HaNode implements Receiver, AutoCloseable {
      */
     public HaNode(ClusterSettings settings, NodeId self, int priority, boolean preempt, Duration preemptDelay,
             VipManager vips, Duration releaseGrace, Tracking tracking, String notifyScript, Ticker ticker) {
+        this(settings, self, priority, preempt, preemptDelay, vips, releaseGrace, Duration.ZERO, () -> 0, tracking,
+                notifyScript, ticker);
+    }
+
+    /**
+     * @param handoffTimeout how long a master that stepped down keeps serving the connections open
+     *     on the VIPs, when the VIP manager can hand them off
+     * @param openSessions the sessions this node serves now
+     */
+    public HaNode(ClusterSettings settings, NodeId self, int priority, boolean preempt, Duration preemptDelay,
+            VipManager vips, Duration releaseGrace, Duration handoffTimeout, IntSupplier openSessions, Tracking tracking,
+            String notifyScript, Ticker ticker) {
+        this.hold = new QuietHold(releaseGrace.toNanos(), handoffTimeout.toNanos(), openSessions);
         this.releaseGraceMs = releaseGrace.toMillis();
         this.settings = settings;
         this.self = self;
@@ -119,7 +141,7 @@ public final class HaNode implements Receiver, AutoCloseable {
 
     /** Joins the group. A VIP a previous life of this node left behind is removed first. */
     public void start() throws Exception {
-        vips.release();
+        vips.start();
         channel = ClusterChannel.create(settings);
         channel.setReceiver(this);
         channel.connect(settings.group());
@@ -199,6 +221,29 @@ public final class HaNode implements Receiver, AutoCloseable {
             sendAdvert();
         }
         evaluate("tick");
+        endHoldWhenDone(now);
+    }
+
+    private void endHoldWhenDone(long now) {
+        if (!hold.active()) {
+            return;
+        }
+        if (state == HaState.MASTER) {
+            hold.end(); // master again: acquire answers ARP for the VIPs again
+            sendAdvert();
+        } else if (hold.over(now)) {
+            int open = hold.openSessions();
+            LOG.info("HA: handoff over after {} ms ({} session(s) open); releasing the VIPs", hold.heldMillis(now), open);
+            hold.end();
+            vipRunner.execute(this::releaseUnlessMaster);
+            sendAdvert();
+        }
+    }
+
+    private void releaseUnlessMaster() {
+        if (state != HaState.MASTER) {
+            vips.release();
+        }
     }
 
     /**
@@ -228,7 +273,7 @@ public final class HaNode implements Receiver, AutoCloseable {
         }
         lastAdvertSent = ticker.nanos();
         Advert a = new Advert(self, settings.nodeName(), priority, leaving ? 0 : effective, state, state == HaState.FAULT,
-                ++advertSequence);
+                ++advertSequence, vips.handoffAddress().orElse(""), hold.active());
         try {
             // An advert is the latest state, not a log: no retransmission, no ordering, no bundling
             // delay. A lost one is replaced by the next; a partition heals without a backlog.
@@ -249,6 +294,7 @@ public final class HaNode implements Receiver, AutoCloseable {
         boolean allHeard = true;
         boolean allHeardSinceMerge = true;
         boolean otherMaster = false;
+        List<Advert> freshOthers = new ArrayList<>();
         if (view != null) {
             for (Address a : view.getMembers()) {
                 if (a.equals(channel.getAddress())) {
@@ -264,6 +310,9 @@ public final class HaNode implements Receiver, AutoCloseable {
                 boolean fresh = now - h.at() <= 3 * advertNanos;
                 others.add(new Member(ad.id(), ad.priority(), ad.effective(), ad.state(), ad.fault(), fresh));
                 otherMaster |= fresh && ad.state() == HaState.MASTER;
+                if (fresh) {
+                    freshOthers.add(ad);
+                }
             }
         }
         boolean alone = view != null && view.size() == 1;
@@ -290,6 +339,8 @@ public final class HaNode implements Receiver, AutoCloseable {
         Election.Decision d = Election.decide(new Election.Input(me, others, preempt, preemptDelayNanos, now, preemptWaitSince));
         preemptWaitSince = d.preemptWaitSince();
         master = d.master();
+        // Before the transition: a new master passes flows on before its ARPs move the clients.
+        passUnknownFlowsTo(d.state() == HaState.MASTER ? handoffTarget(me, freshOthers) : null);
         if (d.state() != state) {
             transition(d.state(), fault != null ? "tracked " + fault + " failing" : d.reason(), trigger);
         } else if (state == HaState.MASTER && otherMaster && now - lastReannounce >= advertNanos) {
@@ -302,6 +353,35 @@ public final class HaNode implements Receiver, AutoCloseable {
         }
         if (allHeard && allHeardSinceMerge) {
             mergePending = false; // settled: a node that became master on it has just announced
+        }
+    }
+
+    /**
+     * Who a master passes the flows it does not know to: a node handing off, else a master it takes
+     * over from (that one hands off as soon as it hears it lost). Never a master that beats this
+     * one: two masters passing to each other would bounce packets between them.
+     */
+    private static String handoffTarget(Member me, List<Advert> freshOthers) {
+        String target = null;
+        for (Advert a : freshOthers) {
+            if (a.handoffAddress().isEmpty()) {
+                continue;
+            }
+            if (a.handingOff()) {
+                return a.handoffAddress();
+            }
+            Member them = new Member(a.id(), a.priority(), a.effective(), a.state(), a.fault(), true);
+            if (a.state() == HaState.MASTER && me.beats(them)) {
+                target = a.handoffAddress();
+            }
+        }
+        return target;
+    }
+
+    private void passUnknownFlowsTo(String target) {
+        if (!java.util.Objects.equals(target, passingTo)) {
+            passingTo = target;
+            vipRunner.execute(() -> vips.passUnknownFlows(target));
         }
     }
 
@@ -346,6 +426,13 @@ public final class HaNode implements Receiver, AutoCloseable {
         lastReason = reason;
         transitions.incrementAndGet();
         LOG.info("HA: {} -> {} ({}; on {})", old, next, reason, trigger);
+        // Said in the advert that tells of the step-down, so the new master passes this node's
+        // flows on without a gap.
+        boolean handOff = old == HaState.MASTER && vips.handoffAddress().isPresent();
+        if (handOff) {
+            hold.begin(ticker.nanos());
+            LOG.info("HA: handing off: keeping the VIPs quietly while {} open session(s) finish", hold.openSessions());
+        }
         sendAdvert();
         if (next == HaState.MASTER) {
             lastReannounce = ticker.nanos();
@@ -354,22 +441,32 @@ public final class HaNode implements Receiver, AutoCloseable {
         } else if (old == HaState.MASTER) {
             // Another node is master now: stop announcing at once (behind any acquire still
             // queued), else two nodes' gratuitous ARPs flap the clients between them. Keep the
-            // VIPs and serve stragglers for a moment while the new master's ARPs move the clients,
-            // so none is sent to a node without the VIP.
-            vipRunner.execute(vips::silence);
+            // VIPs: with a flow handoff, quietly, serving the open connections whose packets the
+            // new master passes on; without, for a moment while the new master's ARPs move the
+            // clients, so none is sent to a node without the VIP.
             vipRunner.execute(() -> {
-                sleepQuietly(releaseGraceMs);
-                if (state != HaState.MASTER) {
-                    vips.release();
+                if (vips.keepQuietly()) {
+                    return;
                 }
+                if (handOff) {
+                    timer.execute(() -> guarded(() -> {
+                        LOG.warn("HA: cannot keep the VIPs quietly; releasing them instead of handing off");
+                        hold.end();
+                        sendAdvert();
+                    }));
+                }
+                sleepQuietly(releaseGraceMs);
+                releaseUnlessMaster();
             });
         }
         notifier.notify(next, effective);
     }
 
     /**
-     * Planned switchover: advertise priority 0 so another node takes over at once, wait until one
-     * has (or the timeout passes), and give the VIPs up. Sessions are drained after this.
+     * Planned switchover: advertise priority 0 so another node takes over at once, and wait until
+     * one has (or the timeout passes) and its gratuitous ARPs have gone out, so that no client
+     * starts a connection here any more. With a flow handoff this node keeps serving its open
+     * connections until {@link #close()}; without, it gives the VIPs up after the release grace.
      */
     public void handOver(Duration timeout) throws InterruptedException {
         timer.execute(() -> guarded(() -> {
@@ -377,12 +474,15 @@ public final class HaNode implements Receiver, AutoCloseable {
             sendAdvert();
             evaluate("handover");
         }));
+        boolean stepped = state == HaState.MASTER;
         long deadline = System.nanoTime() + timeout.toNanos();
         while (state == HaState.MASTER && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
         if (state == HaState.MASTER) {
             LOG.warn("HA: no other node took over within {} ms; releasing the VIPs anyway", timeout.toMillis());
+        } else if (stepped) {
+            Thread.sleep(releaseGraceMs);
         }
     }
 
@@ -401,7 +501,9 @@ public final class HaNode implements Receiver, AutoCloseable {
 
     public Status status() {
         View v = view;
-        return new Status(state, master, priority, effective, v == null ? 0 : v.size(), transitions.get(), lastReason);
+        String to = passingTo;
+        return new Status(state, master, priority, effective, v == null ? 0 : v.size(), transitions.get(), lastReason,
+                hold.active(), to == null ? "" : to);
     }
 
     @Override
@@ -415,7 +517,7 @@ public final class HaNode implements Receiver, AutoCloseable {
         if (channel != null) {
             channel.close();
         }
-        vipRunner.execute(vips::release);
+        vipRunner.execute(vips::close);
         vipRunner.shutdown();
         vipRunner.awaitTermination(10, TimeUnit.SECONDS);
         notifier.close();

@@ -9,11 +9,13 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 import org.jgroups.JChannel;
 import org.jgroups.protocols.DISCARD;
 import org.jgroups.protocols.TP;
@@ -33,7 +35,7 @@ class HaClusterTest {
     private final String group = "test-" + UUID.randomUUID();
 
     /** Counts VIP holders: +1 on acquire, -1 on release (from a holder). */
-    static final class RecordingVips implements VipManager {
+    static class RecordingVips implements VipManager {
         volatile boolean holding;
         final AtomicInteger announces = new AtomicInteger();
         final AtomicInteger acquires = new AtomicInteger();
@@ -59,6 +61,48 @@ class HaClusterTest {
         }
     }
 
+    /** A VIP manager that can hand off, logging its calls in order. */
+    static final class HandoffVips extends RecordingVips {
+        final String address;
+        final List<String> calls = new CopyOnWriteArrayList<>();
+        volatile boolean quiet;
+
+        HandoffVips(String address) {
+            this.address = address;
+        }
+
+        @Override
+        public void acquire() {
+            calls.add("acquire");
+            quiet = false;
+            super.acquire();
+        }
+
+        @Override
+        public void release() {
+            calls.add("release");
+            quiet = false;
+            super.release();
+        }
+
+        @Override
+        public boolean keepQuietly() {
+            calls.add("keepQuietly");
+            quiet = true;
+            return true;
+        }
+
+        @Override
+        public Optional<String> handoffAddress() {
+            return Optional.of(address);
+        }
+
+        @Override
+        public void passUnknownFlows(String to) {
+            calls.add("pass " + to);
+        }
+    }
+
     record Started(HaNode node, RecordingVips vips, int port) {
     }
 
@@ -70,11 +114,15 @@ class HaClusterTest {
 
     private Started node(String name, int port, List<Integer> peers, int priority, String secret, Duration advert)
             throws Exception {
+        return node(name, port, peers, priority, secret, advert, new RecordingVips(), () -> 0);
+    }
+
+    private Started node(String name, int port, List<Integer> peers, int priority, String secret, Duration advert,
+            RecordingVips vips, IntSupplier sessions) throws Exception {
         List<InetSocketAddress> peerAddrs = peers.stream().map(p -> new InetSocketAddress("127.0.0.1", p)).toList();
         ClusterSettings s = new ClusterSettings(group, name, new InetSocketAddress("127.0.0.1", port), peerAddrs, secret, advert);
-        RecordingVips vips = new RecordingVips();
         HaNode n = new HaNode(s, NodeId.of(InetAddress.getByName("127.0.0.1"), port), priority, true, Duration.ZERO,
-                vips, Duration.ofMillis(100), new Tracking(), "", Ticker.SYSTEM);
+                vips, Duration.ofMillis(100), Duration.ofSeconds(30), sessions, new Tracking(), "", Ticker.SYSTEM);
         n.start();
         nodes.add(n);
         return new Started(n, vips, port);
@@ -211,6 +259,57 @@ class HaClusterTest {
         assertThat(backup.node().status().state()).isEqualTo(HaState.MASTER);
         assertThat(master.node().status().state()).isEqualTo(HaState.BACKUP);
         await(() -> !master.vips().holding && backup.vips().holding, Duration.ofSeconds(2), "VIP moved");
+    }
+
+    @Test
+    void aPreemptedMasterHandsItsConnectionsOffUntilTheyEnd() throws Exception {
+        int p1 = freePort();
+        int p2 = freePort();
+        Duration advert = Duration.ofMillis(300);
+        AtomicInteger lowSessions = new AtomicInteger(2);
+        HandoffVips lowVips = new HandoffVips("10.99.9.1");
+        HandoffVips highVips = new HandoffVips("10.99.9.2");
+        Started low = node("low", p1, List.of(p1, p2), 100, "a-long-shared-secret", advert, lowVips, lowSessions::get);
+        await(() -> low.node().status().state() == HaState.MASTER, Duration.ofSeconds(10), "low alone is master");
+        Started high = node("high", p2, List.of(p1, p2), 200, "a-long-shared-secret", advert, highVips, () -> 0);
+        await(() -> high.node().status().state() == HaState.MASTER && low.node().status().handingOff(),
+                Duration.ofSeconds(10), "high preempts, low hands off");
+        // The new master passes the old one's flows on before its ARPs move the clients.
+        assertThat(highVips.calls).as("the new master's VIP calls").startsWith("release", "pass 10.99.9.1", "acquire");
+        assertThat(high.node().status().passingTo()).isEqualTo("10.99.9.1");
+        assertThat(lowVips.quiet).as("the old master keeps the VIPs quietly").isTrue();
+        Thread.sleep(1000);
+        assertThat(low.node().status().handingOff()).as("still handing off while its sessions are open").isTrue();
+        assertThat(lowVips.holding).isTrue();
+        lowSessions.set(0);
+        await(() -> !lowVips.holding && !low.node().status().handingOff(), Duration.ofSeconds(2),
+                "the old master lets the VIPs go once its sessions have ended");
+        await(() -> highVips.calls.get(highVips.calls.size() - 1).equals("pass null"), Duration.ofSeconds(2),
+                "the new master stops passing flows on");
+        assertThat(high.node().status().passingTo()).isEmpty();
+    }
+
+    @Test
+    void aGracefulStopHandsOffAndTheHandOverReturnsWithTheVipMoved() throws Exception {
+        int p1 = freePort();
+        int p2 = freePort();
+        Duration advert = Duration.ofMillis(300);
+        HandoffVips backupVips = new HandoffVips("10.99.9.1");
+        HandoffVips masterVips = new HandoffVips("10.99.9.2");
+        Started backup = node("backup", p1, List.of(p1, p2), 100, "a-long-shared-secret", advert, backupVips, () -> 0);
+        Started master = node("master", p2, List.of(p1, p2), 200, "a-long-shared-secret", advert, masterVips, () -> 1);
+        await(() -> master.node().status().state() == HaState.MASTER && backup.node().status().state() == HaState.BACKUP,
+                Duration.ofSeconds(10), "elected");
+        master.node().handOver(Duration.ofSeconds(5));
+        assertThat(backup.node().status().state()).isEqualTo(HaState.MASTER);
+        assertThat(backup.node().status().passingTo()).isEqualTo("10.99.9.2");
+        assertThat(master.node().status().handingOff()).isTrue();
+        assertThat(masterVips.holding).as("the stopping node keeps the VIPs for its open session").isTrue();
+        assertThat(masterVips.quiet).isTrue();
+        master.node().close();
+        assertThat(masterVips.holding).as("released on close").isFalse();
+        await(() -> backup.node().status().passingTo().isEmpty(), Duration.ofSeconds(3),
+                "the new master stops passing flows on once the old one has left");
     }
 
     @Test

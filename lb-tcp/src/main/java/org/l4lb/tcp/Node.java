@@ -76,7 +76,7 @@ public final class Node {
                 services.add(service);
             }
             if (config.ha().enabled()) {
-                ha = HaSupport.create(config.ha(), name(), services);
+                ha = HaSupport.create(config.ha(), name(), services, this::openSessions);
             }
             Metrics metrics = new Metrics(services, ha);
             for (Service s : services) {
@@ -139,8 +139,10 @@ public final class Node {
     public int drain(Duration timeout) throws InterruptedException {
         if (ha != null) {
             // Planned switchover: the backup takes the VIPs first, then this node stops accepting.
+            // With a flow handoff it keeps the VIPs (quietly) while its sessions drain: the new
+            // master passes it their packets. The cluster is left last, so the new master keeps
+            // passing them until then.
             ha.handOver(config.ha().advertInterval().multipliedBy(3));
-            ha.close();
         }
         dataPlane.stopAccepting();
         checkers.forEach(HealthChecker::stop);
@@ -154,6 +156,9 @@ public final class Node {
             LOG.warn("shutdown-timeout passed: cutting {} session(s)", cut);
             dataPlane.sessions().endAll();
             Thread.sleep(100);
+        }
+        if (ha != null) {
+            ha.close();
         }
         return cut;
     }

@@ -11,6 +11,9 @@ import java.util.List;
  * @param bind this node's cluster endpoint
  * @param trackServices services whose having no eligible server lowers the priority
  * @param trackServiceWeight priority change while a tracked service has no eligible server; 0 forces FAULT
+ * @param flowHandoff on a planned move the old master keeps serving its open connections, the new
+ *     master passing it their packets (nftables)
+ * @param flowHandoffTimeout how long a master that was preempted keeps serving its open connections
  */
 public record HaConfig(
         boolean enabled,
@@ -29,6 +32,8 @@ public record HaConfig(
         VipManagerKind vipManager,
         int garpRepeat,
         Duration garpInterval,
+        boolean flowHandoff,
+        Duration flowHandoffTimeout,
         List<String> trackServices,
         int trackServiceWeight,
         List<TrackScriptConfig> trackScripts) {

@@ -56,6 +56,8 @@ final class HaReader {
         VipManagerKind vipManager = r.named("vip-manager", VipManagerKind.class);
         int garpRepeat = r.intIn("garp-repeat", 0, 100);
         Duration garpInterval = r.duration("garp-interval", Duration.ZERO);
+        boolean flowHandoff = r.bool("flow-handoff");
+        Duration flowHandoffTimeout = r.duration("flow-handoff-timeout", Duration.ZERO);
         List<String> trackServices = r.strings("track-services");
         int trackServiceWeight = r.intIn("track-service-weight", -254, 254);
         List<TrackScriptConfig> scripts = r.list("track-scripts", "a list of objects", this::trackScript);
@@ -78,7 +80,8 @@ final class HaReader {
             r.problem("secret", "a secret needs at least 8 characters");
         }
         return new HaConfig(enabled, group, priority, advert, preempt, preemptDelay, iface, vips, peers, bind, secret,
-                insecure, notifyScript, vipManager, garpRepeat, garpInterval, trackServices, trackServiceWeight, scripts);
+                insecure, notifyScript, vipManager, garpRepeat, garpInterval, flowHandoff,
+                flowHandoffTimeout, trackServices, trackServiceWeight, scripts);
     }
 
     private TrackScriptConfig trackScript(ConfigReader.Item item) {

@@ -80,6 +80,8 @@ class ConfigLoaderTest {
         assertThat(web.servers().get(0).failTimeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(web.servers().get(3).address()).isEqualTo(new ServerAddress.Unix("/run/app.sock"));
         assertThat(c.ha().enabled()).isFalse();
+        assertThat(c.ha().flowHandoff()).isTrue();
+        assertThat(c.ha().flowHandoffTimeout()).isEqualTo(Duration.ofSeconds(60));
     }
 
     @Test
@@ -277,12 +279,14 @@ class ConfigLoaderTest {
                   virtual-ips = ["10.99.0.300/24"]
                   track-services = [web]
                   vip-manager = ipp
+                  flow-handoff = maybe
                 }
                 """)).containsExactly(
                 "node.conf:4: ha.secret: a secret needs at least 8 characters",
                 "node.conf:5: ha.virtual-ips[0]: '10.99.0.300/24' is not an IP address with an optional prefix length (10.0.0.100/24)",
                 "node.conf:6: ha.track-services: tracks service 'web', which is not defined",
-                "node.conf:7: ha.vip-manager: unknown value 'ipp'; did you mean 'ip'? expected one of ip, script, none");
+                "node.conf:7: ha.vip-manager: unknown value 'ipp'; did you mean 'ip'? expected one of ip, script, none",
+                "node.conf:8: ha.flow-handoff: expected true or false, got string \"maybe\"");
     }
 
     @Test

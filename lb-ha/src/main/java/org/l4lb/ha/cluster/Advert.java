@@ -13,10 +13,14 @@ import org.l4lb.ha.election.NodeId;
  * What a node announces every advert-interval.
  *
  * @param sequence grows with every advert of one node's life, so a late, reordered one is ignored
+ * @param handoffAddress where a master passes this node's flows while it hands them off; empty
+ *     when it cannot
+ * @param handingOff the node stepped down and still serves the connections open on the VIPs
  */
-public record Advert(NodeId id, String name, int priority, int effective, HaState state, boolean fault, long sequence) {
+public record Advert(NodeId id, String name, int priority, int effective, HaState state, boolean fault, long sequence,
+        String handoffAddress, boolean handingOff) {
 
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
 
     public byte[] encode() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
@@ -33,6 +37,8 @@ public record Advert(NodeId id, String name, int priority, int effective, HaStat
             out.writeByte(state.ordinal());
             out.writeBoolean(fault);
             out.writeLong(sequence);
+            out.writeUTF(handoffAddress);
+            out.writeBoolean(handingOff);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -56,10 +62,12 @@ public record Advert(NodeId id, String name, int priority, int effective, HaStat
         int state = in.readUnsignedByte();
         boolean fault = in.readBoolean();
         long sequence = in.readLong();
+        String handoffAddress = in.readUTF();
+        boolean handingOff = in.readBoolean();
         if (state >= HaState.values().length) {
             throw new IOException("unknown state " + state);
         }
         return new Advert(new NodeId(text, new BigInteger(addr), port), name, priority, effective,
-                HaState.values()[state], fault, sequence);
+                HaState.values()[state], fault, sequence, handoffAddress, handingOff);
     }
 }

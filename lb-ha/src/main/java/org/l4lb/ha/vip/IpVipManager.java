@@ -1,11 +1,16 @@
 package org.l4lb.ha.vip;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.l4lb.ha.handoff.FlowHandoff;
+import org.l4lb.ha.handoff.NftFlowHandoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +29,9 @@ public final class IpVipManager implements VipManager {
     private final int garpRepeat;
     private final Duration garpInterval;
     private final Commands commands;
+    private final FlowHandoff handoff;
+    private boolean handoffReady;
+    private volatile String ownAddress;
     private final AtomicLong announceGeneration = new AtomicLong();
     private final ScheduledExecutorService garp = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "l4lb-garp");
@@ -32,15 +40,83 @@ public final class IpVipManager implements VipManager {
     });
 
     public IpVipManager(String iface, List<String> vips, int garpRepeat, Duration garpInterval, Commands commands) {
+        this(iface, vips, garpRepeat, garpInterval, commands, false);
+    }
+
+    /** @param flowHandoff whether planned moves hand the open connections off ({@link NftFlowHandoff}) */
+    public IpVipManager(String iface, List<String> vips, int garpRepeat, Duration garpInterval, Commands commands,
+            boolean flowHandoff) {
         this.iface = iface;
         this.vips = vips.stream().map(v -> v.contains("/") ? v : v + (v.contains(":") ? "/128" : "/32")).toList();
+        this.handoff = flowHandoff ? new NftFlowHandoff(ipv4Addresses(), commands) : FlowHandoff.OFF;
         this.garpRepeat = garpRepeat;
         this.garpInterval = garpInterval;
         this.commands = commands;
     }
 
+    private List<String> ipv4Addresses() {
+        return vips.stream().map(IpVipManager::address).filter(a -> !a.contains(":")).toList();
+    }
+
+    @Override
+    public void start() {
+        release();
+        handoffReady = handoff.install();
+        if (handoffReady) {
+            learnOwnAddress();
+        }
+    }
+
+    /** This node's address on the first IPv4 VIP's interface: where the new master passes flows to. */
+    private void learnOwnAddress() {
+        Commands.Result r = commands.run(List.of("ip", "-o", "addr", "show"), TIMEOUT);
+        VipInterfaces all = VipInterfaces.parse(r.ok() ? r.output() : "");
+        List<String> v4 = ipv4Addresses();
+        String dev = iface.isEmpty() ? all.forAddress(v4.get(0)).orElse(null) : iface;
+        String own = dev == null ? null : all.ownIpv4On(dev, v4).orElse(null);
+        if (own == null) {
+            LOG.warn("flow handoff: no address of this node found on the interface of {}; planned moves will reset connections",
+                    v4.get(0));
+        }
+        ownAddress = own;
+    }
+
+    @Override
+    public Optional<String> handoffAddress() {
+        return handoffReady ? Optional.ofNullable(ownAddress) : Optional.empty();
+    }
+
+    @Override
+    public boolean keepQuietly() {
+        silence();
+        return handoffReady && ownAddress != null && handoff.quiet();
+    }
+
+    @Override
+    public void passUnknownFlows(String to) {
+        if (!handoffReady) {
+            return;
+        }
+        VipInterfaces where = interfaces();
+        Map<String, String> devices = new LinkedHashMap<>();
+        for (String a : ipv4Addresses()) {
+            where.forAddress(a).ifPresent(dev -> devices.put(a, dev));
+        }
+        handoff.passUnknownFlows(to, devices);
+    }
+
+    @Override
+    public void close() {
+        release();
+        handoff.passUnknownFlows(null, Map.of());
+        handoff.uninstall();
+    }
+
     @Override
     public void acquire() {
+        if (handoffReady) {
+            learnOwnAddress(); // the interface may have been replaced since (a container reconnected)
+        }
         VipInterfaces where = interfaces();
         for (String vip : vips) {
             String dev = where.forAddress(address(vip)).orElse(null);
@@ -57,6 +133,7 @@ public final class IpVipManager implements VipManager {
                 LOG.error("cannot add VIP {} on {}: {}", vip, dev, r.output());
             }
         }
+        handoff.speak(); // back to master while handing off: answer ARP again
         announce();
     }
 
@@ -132,6 +209,7 @@ public final class IpVipManager implements VipManager {
                 LOG.error("cannot remove VIP {} from {}: {}", vip, dev, r.output());
             }
         }
+        handoff.speak();
     }
 
 }

@@ -1,6 +1,7 @@
 package org.l4lb.ha.vip;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import org.l4lb.core.acl.Cidr;
@@ -54,6 +55,13 @@ final class VipInterfaces {
             return Optional.of(fixed);
         }
         return addresses.stream().filter(a -> a.address().equalsIgnoreCase(vipAddress)).map(Address::iface).findFirst();
+    }
+
+    /** The first IPv4 address on the interface that is none of {@code except} (this node's own, not a VIP). */
+    Optional<String> ownIpv4On(String iface, Collection<String> except) {
+        return addresses.stream()
+                .filter(a -> a.iface().equals(iface) && !a.address().contains(":") && !except.contains(a.address()))
+                .map(Address::address).findFirst();
     }
 
     /** The interface an address belongs on: where it already is, else the first whose subnet holds it. */

@@ -12,7 +12,7 @@ record StatusView(String node, String version, String transport, boolean splice,
 
     /** Null when HA is off. */
     record HaView(String state, String master, int priority, int effectivePriority, int viewSize, long transitions,
-            String reason) {
+            String reason, boolean handingOff, String passingTo) {
     }
 
     record ServiceView(String name, List<String> listen, String strategy, int activeSessions, long totalSessions,
@@ -31,7 +31,7 @@ record StatusView(String node, String version, String transport, boolean splice,
         if (node.ha() != null) {
             HaNode.Status st = node.ha().status();
             ha = new HaView(st.state().name(), st.master() == null ? null : st.master().text(), st.priority(),
-                    st.effectivePriority(), st.viewSize(), st.transitions(), st.lastReason());
+                    st.effectivePriority(), st.viewSize(), st.transitions(), st.lastReason(), st.handingOff(), st.passingTo());
         }
         return new StatusView(node.name(), version, node.transport().name(), node.splice(),
                 node.openSessions(), ha, services);

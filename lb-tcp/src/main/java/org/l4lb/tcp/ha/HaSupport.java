@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.IntSupplier;
 import org.l4lb.core.config.HaConfig;
 import org.l4lb.core.config.HostPort;
 import org.l4lb.core.config.TrackScriptConfig;
@@ -27,7 +28,8 @@ public final class HaSupport {
     private HaSupport() {
     }
 
-    public static HaNode create(HaConfig ha, String nodeName, List<Service> services) throws UnknownHostException {
+    public static HaNode create(HaConfig ha, String nodeName, List<Service> services, IntSupplier openSessions)
+            throws UnknownHostException {
         InetSocketAddress bind = socket(ha.bind());
         List<InetSocketAddress> peers = new ArrayList<>();
         for (HostPort p : ha.peers()) {
@@ -36,7 +38,7 @@ public final class HaSupport {
         ClusterSettings settings = new ClusterSettings(ha.group(), nodeName, bind, peers, ha.secret(), ha.advertInterval());
         VipManager vips = switch (ha.vipManager()) {
             case IP -> new IpVipManager(ha.networkInterface(), ha.virtualIps(), ha.garpRepeat(), ha.garpInterval(),
-                    Commands.SYSTEM);
+                    Commands.SYSTEM, ha.flowHandoff());
             case SCRIPT, NONE -> VipManager.NONE;
         };
         Tracking tracking = new Tracking();
@@ -47,7 +49,7 @@ public final class HaSupport {
         // Keep the VIPs until the new master's last gratuitous ARP has gone out.
         Duration grace = ha.garpInterval().multipliedBy(Math.max(1, ha.garpRepeat())).plusMillis(200);
         HaNode node = new HaNode(settings, nodeId(bind), ha.priority(), ha.preempt(), ha.preemptDelay(), vips, grace,
-                tracking, ha.notifyScript(), Ticker.SYSTEM);
+                ha.flowHandoffTimeout(), openSessions, tracking, ha.notifyScript(), Ticker.SYSTEM);
         if (!ha.trackScripts().isEmpty()) {
             // Their own thread: a script that takes its whole timeout must not delay adverts or the election.
             ScheduledExecutorService scripts = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -11,20 +11,8 @@ import java.util.List;
  */
 public final class Attempts {
 
-    /**
-     * Connections a planned VIP move (graceful stop, failback) may fail: the one whose handshake
-     * is in flight when the client's ARP entry flips. Its next packet reaches the new master,
-     * which has no such connection and resets it; no VIP move avoids that without shared
-     * connection state. A drill client starts one attempt every 20 ms and each lasts a few ms.
-     */
-    public static final int IN_FLIGHT_AT_A_FLIP = 1;
-
     /** One connection attempt; {@code end} is {@code at} when the client did not say. */
     public record Attempt(long at, long end, boolean ok, String detail) {
-
-        boolean spans(long instant) {
-            return at <= instant && instant <= end;
-        }
     }
 
     /** Last success before the window to first success after a failure in it, and the failures in it. */
@@ -60,18 +48,9 @@ public final class Attempts {
         return !s.isEmpty() && s.chars().allMatch(Character::isDigit);
     }
 
-    /**
-     * The failed attempts in [from, to] that no flip of the client's ARP entry explains: each
-     * that was not in flight at one of the given instants.
-     */
-    public static List<Attempt> failedApartFrom(List<Attempt> attempts, long from, long to, List<Long> flips) {
-        List<Attempt> unexplained = new ArrayList<>();
-        for (Attempt a : attempts) {
-            if (a.at() >= from && a.at() <= to && !a.ok() && flips.stream().noneMatch(a::spans)) {
-                unexplained.add(a);
-            }
-        }
-        return unexplained;
+    /** The failed attempts started in [from, to]. */
+    public static List<Attempt> failedIn(List<Attempt> attempts, long from, long to) {
+        return attempts.stream().filter(a -> a.at() >= from && a.at() <= to && !a.ok()).toList();
     }
 
     /**

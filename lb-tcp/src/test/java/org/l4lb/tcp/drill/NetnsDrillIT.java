@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.l4lb.drillkit.DrillBackend;
+import org.l4lb.drillkit.DrillEcho;
 
 /**
  * The failover drill on real kernels' VIPs: two lb-tcp nodes (priority 150 and 100, preempt,
@@ -24,8 +25,11 @@ import org.l4lb.drillkit.DrillBackend;
  * one bridge. Each fault on the master reports the outage (last success before the fault to first
  * success after), the failed connections, the VIP holders after the heal, and the failback.
  *
- * <p>A failed connection during a planned VIP move (graceful stop, failback) counts against us unless
- * it was in flight when the client's ARP entry flipped ({@code ip monitor neigh} in its namespace).
+ * <p>Planned VIP moves (graceful stop, failback) must fail no connection: neither a new one nor
+ * one that was open when the VIP moved. A long-lived connection through an echo service, opened
+ * before each move and checked byte for byte every 50 ms, must survive it on the node that
+ * carried it (the flow handoff). The client's ARP entry is watched ({@code ip monitor neigh} in
+ * its namespace) to time the moves.
  * Opt-in with L4LB_DRILLS=1 (CI sets it). Needs root, iproute2 and arping; skips without
  * them unless L4LB_REQUIRE_DRILLS=1.
  */
@@ -38,6 +42,7 @@ class NetnsDrillIT {
     private static final List<Process> backends = new ArrayList<>();
     private static Path dir;
     private static final List<String> report = new ArrayList<>();
+    private static final int ECHO_PORT = 7000;
 
     @BeforeAll
     static void setUp() throws Exception {
@@ -59,6 +64,10 @@ class NetnsDrillIT {
             outs.add(out);
             backends.add(new ProcessBuilder(DrillKit.inNamespace(net.ns(be), DrillBackend.class, "8080"))
                     .redirectErrorStream(true).redirectOutput(out.toFile()).start());
+            Path echo = dir.resolve(be + "-echo.out");
+            outs.add(echo);
+            backends.add(new ProcessBuilder(DrillKit.inNamespace(net.ns(be), DrillEcho.class, "8081"))
+                    .redirectErrorStream(true).redirectOutput(echo.toFile()).start());
         }
         for (Path out : outs) {
             long deadline = System.currentTimeMillis() + 30_000;
@@ -79,7 +88,7 @@ class NetnsDrillIT {
         if (!"root".equals(System.getProperty("user.name"))) {
             return "not running as root";
         }
-        for (String tool : List.of("ip", "arping")) {
+        for (String tool : List.of("ip", "arping", "nft")) {
             if (Sh.run("sh", "-c", "command -v " + tool).code() != 0) {
                 return tool + " is not installed";
             }
@@ -101,6 +110,11 @@ class NetnsDrillIT {
                   servers = ["10.99.0.21:8080", "10.99.0.22:8080"]
                   health-check { interval = 500ms, timeout = 300ms }
                 }
+                services.echo {
+                  listen = ["0.0.0.0:%d"]
+                  servers = ["10.99.0.21:8081", "10.99.0.22:8081"]
+                  health-check { interval = 500ms, timeout = 300ms }
+                }
                 ha {
                   enabled = true
                   priority = %d
@@ -111,7 +125,7 @@ class NetnsDrillIT {
                   peers = ["10.99.0.11:7800", "10.99.0.12:7800"]
                   secret = "drill-secret-0123456789"
                 }
-                """.formatted(name, priority, Topology.VIP, address);
+                """.formatted(name, ECHO_PORT, priority, Topology.VIP, address);
     }
 
     @AfterAll
@@ -144,6 +158,17 @@ class NetnsDrillIT {
         }
     }
 
+    private static boolean awaitQuietly(BooleanSupplier c, long ms) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + ms;
+        while (!c.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) {
+                return false;
+            }
+            Thread.sleep(50);
+        }
+        return true;
+    }
+
     private static String tail(DrillNode n) {
         try {
             List<String> lines = n.log().lines().filter(l -> !l.contains(" access: ")).toList();
@@ -165,7 +190,7 @@ class NetnsDrillIT {
         long alone = System.currentTimeMillis();
         long deadline = alone + 30_000;
         while (System.currentTimeMillis() - alone < 2000) {
-            if (!(net.holdsVip("lb1") && !net.holdsVip("lb2"))) {
+            if (!(net.announcesVip("lb1") && !net.holdsVip("lb2"))) {
                 alone = System.currentTimeMillis();
             }
             if (System.currentTimeMillis() > deadline) {
@@ -179,45 +204,56 @@ class NetnsDrillIT {
         void run() throws Exception;
     }
 
-    /** What one drill saw: the windows around the fault and the heal, and the client's ARP flips. */
+    /**
+     * What one drill saw: the windows around the fault and the heal, the client's ARP flips and
+     * the long-lived connections.
+     *
+     * @param acrossFault a long-lived connection opened a second before the fault
+     * @param acrossFailback one opened through the other node before the heal, open while the VIP moves back
+     */
     private record Run(Attempts.Window out, Attempts.Window back, List<Attempts.Attempt> attempts,
-            List<NeighbourWatch.Flip> flips, long faultAt, long healAt) {
+            List<NeighbourWatch.Flip> flips, long faultAt, long healAt, SessionRun.Result acrossFault,
+            SessionRun.Result acrossFailback) {
 
         List<Long> flipTimes(long from, long to) {
             return flips.stream().map(NeighbourWatch.Flip::at).filter(t -> t >= from && t <= to).toList();
         }
-
-        /** Failed attempts in [from, to] not in flight at a flip of the client's ARP entry. */
-        List<Attempts.Attempt> unexplained(long from, long to) {
-            return Attempts.failedApartFrom(attempts, from, to, flipTimes(from, Long.MAX_VALUE));
-        }
     }
 
     /**
-     * Runs the client for 12 s: the fault at +2 s, the heal at +7 s. After the heal, the VIP must
-     * move back with one flip of the client's ARP entry, within 1 s, and fail no connection but
-     * those in flight at that flip: their next packet reaches the new owner, which has no such
-     * connection and resets it (no VIP move avoids that without shared connection state).
+     * Runs the client for 13 s: the fault at about +2.5 s, the heal 5 s later. After the heal, the
+     * VIP must move back with one flip of the client's ARP entry, within 1 s, failing no
+     * connection, and the long-lived connection opened through the other node before the heal
+     * must go on through that node until it ends, 8 s after it began.
      */
     private static Run drill(String label, Step fault, Step heal) throws Exception {
         steady();
         NeighbourWatch arp = NeighbourWatch.start(net.ns("cl"), Topology.VIP, dir);
+        SessionRun acrossFault = SessionRun.start(net.ns("cl"), dir, Topology.VIP, ECHO_PORT, 4000);
         ClientRun client = ClientRun.start(net.ns("cl"), dir, Topology.VIP, 13_000);
         ClientRun.awaitFirstAttempt();
+        acrossFault.awaitConnected(10_000);
         Thread.sleep(1000);
         long faultAt = System.currentTimeMillis();
         fault.run();
-        Thread.sleep(5000);
+        Thread.sleep(3500);
+        SessionRun acrossFailback = SessionRun.start(net.ns("cl"), dir, Topology.VIP, ECHO_PORT, 8000);
+        Thread.sleep(Math.max(0, faultAt + 5000 - System.currentTimeMillis()));
         long healAt = System.currentTimeMillis();
         heal.run();
         List<Attempts.Attempt> attempts = client.finish();
+        SessionRun.Result longOut = acrossFault.finish(10_000);
+        SessionRun.Result longBack = acrossFailback.finish(15_000);
         arp.close();
         List<NeighbourWatch.Flip> flips = arp.flips(Map.of(net.mac("lb1"), "lb1", net.mac("lb2"), "lb2"));
         assertThat(attempts).as("client attempts").hasSizeGreaterThan(100);
         Run run = new Run(Attempts.window(attempts, faultAt, healAt), Attempts.window(attempts, healAt, Long.MAX_VALUE),
-                attempts, flips, faultAt, healAt);
-        await(() -> net.holdsVip("lb1") ^ net.holdsVip("lb2"), 10_000, "exactly one VIP holder after the heal");
-        int holders = (net.holdsVip("lb1") ? 1 : 0) + (net.holdsVip("lb2") ? 1 : 0);
+                attempts, flips, faultAt, healAt, longOut, longBack);
+        // A node handing off keeps the VIP without answering ARP for it: it holds it for nobody.
+        boolean oneHolder = awaitQuietly(() -> net.announcesVip("lb1") ^ net.announcesVip("lb2"), 10_000);
+        int holders = (net.announcesVip("lb1") ? 1 : 0) + (net.announcesVip("lb2") ? 1 : 0);
+        // Its connections have ended: the handoff must end too.
+        boolean handoffEnded = awaitQuietly(() -> !net.holdsVip("lb2"), 10_000);
         Attempts.Window out = run.out();
         Attempts.Window back = run.back();
         report.add("| " + label + " | " + out.outageMs() + " | " + out.failed() + " | " + holders + " | "
@@ -228,6 +264,10 @@ class NetnsDrillIT {
         for (NeighbourWatch.Flip f : flips) {
             System.out.println("  client's ARP entry for the VIP -> " + f.to() + " at fault+" + (f.at() - faultAt) + " ms");
         }
+        System.out.println("  long-lived connection across the fault: " + longOut.text() + " (connected at fault"
+                + (longOut.connectedAt() - faultAt) + " ms" + (longOut.ok() ? "" : ", broke at fault+" + (longOut.brokeAt() - faultAt)) + ")");
+        System.out.println("  long-lived connection across the failback: " + longBack.text() + " (connected at fault+"
+                + (longBack.connectedAt() - faultAt) + " ms" + (longBack.ok() ? "" : ", broke at fault+" + (longBack.brokeAt() - faultAt)) + ")");
         for (Attempts.Attempt a : attempts) {
             if (!a.ok() && a.at() >= healAt) {
                 System.out.println("  failed in failback: fault+" + (a.at() - faultAt) + " to +" + (a.end() - faultAt)
@@ -242,14 +282,21 @@ class NetnsDrillIT {
                     .filter(l -> l.contains("HA:") || l.contains("VIP") || l.contains("down") || l.contains(" up"))
                     .forEach(l -> System.out.println("  " + n.name + " " + l));
         }
+        assertThat(oneHolder).as("exactly one node holds the VIP (answers ARP for it) after the heal").isTrue();
+        assertThat(handoffEnded).as("lb2 gave the VIP up once its connections had ended").isTrue();
         // Without a success before the first failure the outage cannot be measured (it reads 0).
         assertThat(out.servedBefore()).as("the master serves before the fault").isEqualTo("10.99.0.11");
         assertThat(back.servedAfter()).as("the preempting node serves after the heal").isEqualTo("10.99.0.11");
         assertThat(run.flipTimes(healAt, Long.MAX_VALUE)).as("flips of the client's ARP entry after the heal")
                 .hasSizeLessThanOrEqualTo(1);
-        assertThat(run.unexplained(healAt, Long.MAX_VALUE))
-                .as("connections failed after the heal that were not in flight at the ARP flip").isEmpty();
+        assertThat(Attempts.failedIn(attempts, healAt, Long.MAX_VALUE)).as("connections failed in the failback").isEmpty();
         assertThat(back.outageMs()).as("failback outage, ms").isLessThanOrEqualTo(1000);
+        List<Long> flipBack = run.flipTimes(healAt, Long.MAX_VALUE);
+        assertThat(run.acrossFailback().connectedAt()).as("the long-lived connection began before the VIP moved back")
+                .isLessThan(flipBack.isEmpty() ? Long.MAX_VALUE : flipBack.get(0));
+        assertThat(run.acrossFailback().ok()).as("a connection open while the VIP moved back goes on: " + run.acrossFailback().text())
+                .isTrue();
+        assertThat(run.acrossFailback().via()).as("the node that carried it, all along").isEqualTo("10.99.0.12");
         return run;
     }
 
@@ -274,11 +321,12 @@ class NetnsDrillIT {
             lb1.awaitExit(15);
             lb1.start();
         });
-        // The handover and the drain lose nothing but a connection in flight at the client's ARP
-        // flip; keepalived fails 31 here.
+        // The handover and the drain lose nothing, not even a connection open at the move (the
+        // flow handoff); keepalived fails 31 here.
         assertThat(w.flipTimes(w.faultAt(), w.healAt())).as("flips of the client's ARP entry in a graceful stop").hasSize(1);
-        assertThat(w.unexplained(w.faultAt(), w.healAt()))
-                .as("connections failed in a graceful stop that were not in flight at the ARP flip").isEmpty();
+        assertThat(Attempts.failedIn(w.attempts(), w.faultAt(), w.healAt())).as("connections failed in a graceful stop").isEmpty();
+        assertThat(w.acrossFault().ok()).as("a connection open at the graceful stop goes on: " + w.acrossFault().text()).isTrue();
+        assertThat(w.acrossFault().via()).as("the stopping node carried it to its end").isEqualTo("10.99.0.11");
     }
 
     @Test

@@ -37,6 +37,9 @@ final class Topology implements AutoCloseable {
         namespaces.add(name);
         Sh.must("ip", "-n", name, "link", "set", "lo", "up");
         Sh.must("ip", "netns", "exec", name, "sysctl", "-qw", "net.ipv4.ip_forward=0");
+        // What reference.conf asks of LB nodes for the flow handoff: ARP requests from this host
+        // carry its own address, never a VIP it keeps quietly.
+        Sh.must("ip", "netns", "exec", name, "sysctl", "-qw", "net.ipv4.conf.all.arp_announce=2");
     }
 
     private void host(String host, String address) {
@@ -46,6 +49,19 @@ final class Topology implements AutoCloseable {
         Sh.must("ip", "-n", sw, "link", "set", "v-" + host, "master", "br0", "up");
         Sh.must("ip", "-n", ns, "addr", "add", address + "/24", "dev", "eth0");
         Sh.must("ip", "-n", ns, "link", "set", "eth0", "up");
+    }
+
+    /**
+     * Whether the host holds the VIP for the network: has it and answers ARP for it, unlike a node
+     * that keeps it quietly while it hands its connections off.
+     */
+    boolean announcesVip(String host) {
+        return holdsVip(host) && !handsOff(host);
+    }
+
+    /** Whether the host keeps its VIPs quietly (flow handoff: its ARP for them is dropped). */
+    boolean handsOff(String host) {
+        return Sh.run("ip", "netns", "exec", ns(host), "nft", "list", "table", "arp", "l4lb_handoff").code() == 0;
     }
 
     /** Whether the VIP is configured in the host's namespace. */
