@@ -79,7 +79,7 @@ public final class HaNode implements Receiver, AutoCloseable {
     private long lastReannounce;
     private long preemptWaitSince = -1;
     private long advertSequence;
-    private boolean closed;
+    private volatile boolean closed;
     private boolean leaving;
     /** A merge view came and the master after it is not settled yet: someone has not been heard since. */
     private boolean mergePending;
@@ -152,6 +152,9 @@ public final class HaNode implements Receiver, AutoCloseable {
     }
 
     private void guarded(Runnable r) {
+        if (closed) {
+            return; // closing: decide nothing more, the VIPs are about to be released
+        }
         try {
             r.run();
         } catch (RuntimeException e) {
@@ -512,11 +515,13 @@ public final class HaNode implements Receiver, AutoCloseable {
             return;
         }
         closed = true;
-        timer.shutdownNow();
-        timer.awaitTermination(2, TimeUnit.SECONDS);
+        // The channel first: JGroups delivers on its own threads until it is closed, and each
+        // delivery queues work on the timer.
         if (channel != null) {
             channel.close();
         }
+        timer.shutdownNow();
+        timer.awaitTermination(2, TimeUnit.SECONDS);
         vipRunner.execute(vips::close);
         vipRunner.shutdown();
         vipRunner.awaitTermination(10, TimeUnit.SECONDS);
