@@ -26,7 +26,12 @@ now_ms() { date +%s%3N; }
 ctr() { dc ps -q "$1"; }
 ip_of() { case $1 in node1) echo 10.99.1.11 ;; node2) echo 10.99.1.12 ;; esac; }
 other() { [ "$1" = node1 ] && echo node2 || echo node1; }
-holds_vip() { docker exec "$(ctr "$1")" ip -o -4 addr show 2>/dev/null | grep -q " $vip/"; }
+# Holding the VIP for the network: having it and answering ARP for it. A node handing its open
+# connections off keeps it quietly (its ARP for it dropped by nft) until they end.
+holds_vip() {
+  docker exec "$(ctr "$1")" ip -o -4 addr show 2>/dev/null | grep -q " $vip/" &&
+    ! docker exec "$(ctr "$1")" nft list table arp l4lb_handoff >/dev/null 2>&1
+}
 holders() { local h=(); for n in node1 node2; do if holds_vip "$n"; then h+=("$n"); fi; done; echo "${h[*]:-none}"; }
 
 # Client lines "<start ms> <end ms> OK|FAIL ..." started in [from, to): the outage runs from the

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -45,8 +46,9 @@ public final class HaNode implements Receiver, AutoCloseable {
     /** Linux ignores a new MAC for a neighbour within locktime (1 s) of the entry's last change. */
     private static final long NEIGHBOUR_LOCKTIME_MS = 1000;
 
-    /** What the node reports of itself. */
     /**
+     * What the node reports of itself.
+     *
      * @param handingOff stepped down, still serving the connections open on the VIPs
      * @param passingTo as master, the node that unknown flows are passed to ("" when none)
      */
@@ -382,7 +384,7 @@ public final class HaNode implements Receiver, AutoCloseable {
     }
 
     private void passUnknownFlowsTo(String target) {
-        if (!java.util.Objects.equals(target, passingTo)) {
+        if (!Objects.equals(target, passingTo)) {
             passingTo = target;
             vipRunner.execute(() -> vips.passUnknownFlows(target));
         }
@@ -483,7 +485,7 @@ public final class HaNode implements Receiver, AutoCloseable {
             Thread.sleep(20);
         }
         if (state == HaState.MASTER) {
-            LOG.warn("HA: no other node took over within {} ms; releasing the VIPs anyway", timeout.toMillis());
+            LOG.warn("HA: no other node took over within {} ms; keeping the VIPs until this node has drained", timeout.toMillis());
         } else if (stepped) {
             Thread.sleep(releaseGraceMs);
         }
