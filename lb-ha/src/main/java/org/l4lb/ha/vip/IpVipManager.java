@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +33,7 @@ public final class IpVipManager implements VipManager {
     private final FlowHandoff handoff;
     private boolean handoffReady;
     private volatile String ownAddress;
+    private String ownDevice;
     private final AtomicLong announceGeneration = new AtomicLong();
     private final ScheduledExecutorService garp = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "l4lb-garp");
@@ -64,6 +66,7 @@ public final class IpVipManager implements VipManager {
         handoffReady = handoff.install();
         if (handoffReady) {
             learnOwnAddress();
+            ArpAnnounce.warnUnlessOwnAddress(ownDevice);
         }
     }
 
@@ -74,6 +77,7 @@ public final class IpVipManager implements VipManager {
         List<String> v4 = ipv4Addresses();
         String dev = iface.isEmpty() ? all.forAddress(v4.get(0)).orElse(null) : iface;
         String own = dev == null ? null : all.ownIpv4On(dev, v4).orElse(null);
+        ownDevice = dev;
         if (own == null) {
             LOG.warn("flow handoff: no address of this node found on the interface of {}; planned moves will reset connections",
                     v4.get(0));
@@ -89,7 +93,12 @@ public final class IpVipManager implements VipManager {
     @Override
     public boolean keepQuietly() {
         silence();
-        return handoffReady && ownAddress != null && handoff.quiet();
+        if (!(handoffReady && ownAddress != null && handoff.quiet())) {
+            return false;
+        }
+        // Neighbour advertisements are not ARP: an IPv6 VIP kept would pull clients back.
+        remove(vip -> vip.contains(":"));
+        return true;
     }
 
     @Override
@@ -196,8 +205,16 @@ public final class IpVipManager implements VipManager {
     @Override
     public void release() {
         silence();
+        remove(vip -> true);
+        handoff.speak();
+    }
+
+    private void remove(Predicate<String> which) {
         VipInterfaces where = interfaces();
         for (String vip : vips) {
+            if (!which.test(vip)) {
+                continue;
+            }
             String dev = where.holding(address(vip)).orElse(null);
             if (dev == null) {
                 continue; // on no interface: nothing to remove
@@ -209,7 +226,6 @@ public final class IpVipManager implements VipManager {
                 LOG.error("cannot remove VIP {} from {}: {}", vip, dev, r.output());
             }
         }
-        handoff.speak();
     }
 
 }

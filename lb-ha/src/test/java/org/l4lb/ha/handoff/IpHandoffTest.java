@@ -84,7 +84,9 @@ class IpHandoffTest {
                 machine(true), true);
         m.start();
         ran.clear();
-        m.keepQuietly();
+        assertThat(m.keepQuietly()).isTrue();
         assertThat(nft()).singleElement().asString().contains("{ 10.99.1.100 }").doesNotContain("fd00");
+        // Kept, it would answer neighbour solicitations and pull the clients back: it goes at once.
+        assertThat(ran).contains("ip addr del fd00::100/64 dev eth0").doesNotContain("ip addr del 10.99.1.100/24 dev eth0");
     }
 }
