@@ -14,7 +14,13 @@ import io.netty.util.UncheckedBooleanSupplier;
  */
 final class CountingAllocator implements RecvByteBufAllocator {
 
-    private static final AdaptiveRecvByteBufAllocator ADAPTIVE = new AdaptiveRecvByteBufAllocator();
+    /**
+     * Reads start at 2 KiB and grow while they fill the buffer, up to 256 KiB: Netty's 64 KiB cap
+     * cost a third of the single-stream throughput against HAProxy (bench/RESULTS.md, 2026-11-30).
+     * The outbound buffer then holds at most the high-water mark plus one read.
+     */
+    static final int MAX_READ = 256 * 1024;
+    private static final AdaptiveRecvByteBufAllocator ADAPTIVE = new AdaptiveRecvByteBufAllocator(64, 2048, MAX_READ);
 
     private final Session session;
     private final boolean fromClient;
