@@ -4,8 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.epoll.AbstractEpollStreamChannel;
-import io.netty.channel.epoll.EpollChannelOption;
-import io.netty.channel.epoll.EpollMode;
+import io.netty.channel.unix.Errors;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -16,8 +15,12 @@ import java.nio.ByteBuffer;
  *
  * <p>Netty's {@code spliceTo} shuts a socket's input as soon as the FIN is seen, even when bytes
  * are still queued in the kernel behind a full pipe; they would be lost and the close would reset.
- * So when a spliced side sends its FIN, {@link #drain} first lets the queued splices finish and then
- * copies what is left in that socket, before the FIN is passed on. FIN, reset and close otherwise
+ * So when a spliced side sends its FIN, {@link #drain} copies what is left in that socket at once,
+ * queued behind the splices already on their way, and the FIN is passed on after all of it.
+ * Copying at once matters: with level-triggered epoll, Netty 4.2 deletes a socket from epoll
+ * when its interest set empties (input paused by a full pipe after the FIN), and the next read
+ * it resumes fails and closes the socket, failing the splice. After the FIN that failure loses
+ * nothing and is no reset. FIN, reset and close otherwise
  * go through the same {@link Relay} handlers as the buffer relay; {@link CountingAllocator} counts
  * the spliced bytes.
  */
@@ -36,20 +39,28 @@ final class EpollSplicer {
     static void start(Session s) {
         AbstractEpollStreamChannel client = (AbstractEpollStreamChannel) s.client;
         AbstractEpollStreamChannel backend = (AbstractEpollStreamChannel) s.backend;
-        // spliceTo needs level-triggered epoll on both ends.
-        client.config().setOption(EpollChannelOption.EPOLL_MODE, EpollMode.LEVEL_TRIGGERED);
-        backend.config().setOption(EpollChannelOption.EPOLL_MODE, EpollMode.LEVEL_TRIGGERED);
+        // spliceTo needs level-triggered epoll, the only mode Netty 4.2 has (EPOLL_MODE is a no-op).
         s.spliced = true;
         client.spliceTo(backend, Integer.MAX_VALUE).addListener((ChannelFutureListener) f -> {
-            if (!f.isSuccess()) {
+            if (!f.isSuccess() && !s.finFrom(true)) {
                 s.end(SessionEnd.CLIENT_RESET);
             }
         });
         backend.spliceTo(client, Integer.MAX_VALUE).addListener((ChannelFutureListener) f -> {
-            if (!f.isSuccess()) {
+            if (!f.isSuccess() && !s.finFrom(false)) {
                 s.end(SessionEnd.SERVER_RESET);
             }
         });
+    }
+
+    /** Netty's failure to re-arm a socket it had deleted from epoll (ENOENT from epoll_ctl). */
+    static boolean lostRegistration(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof Errors.NativeIoException e && e.expectedErr() == Errors.ERRNO_ENOENT_NEGATIVE) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -61,6 +61,11 @@ final class Relay extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (session.finFrom(fromClient) && EpollSplicer.lostRegistration(cause)) {
+            // Netty dropped this socket from epoll after its FIN and failed to re-arm it: all it
+            // sent was copied already, and Netty closes it, which ends the session in order.
+            return;
+        }
         if (cause instanceof IOException) {
             session.end(fromClient ? SessionEnd.CLIENT_RESET : SessionEnd.SERVER_RESET);
         } else {

@@ -47,6 +47,9 @@ final class Session {
     private boolean admitted;
     private boolean clientInputShut;
     private boolean serverInputShut;
+    /** A FIN came from that side: everything it sent is in this process or its socket. */
+    private boolean clientFin;
+    private boolean serverFin;
     private SessionEnd firstClose;
     private SessionEnd end;
     IdleWatch idleWatch;
@@ -88,6 +91,11 @@ final class Session {
         }
     }
 
+    /** Whether that side's FIN has come, and with it all it will ever send. */
+    boolean finFrom(boolean fromClient) {
+        return fromClient ? clientFin : serverFin;
+    }
+
     static boolean inputShut(Channel ch) {
         return ch instanceof DuplexChannel d && d.isInputShutdown();
     }
@@ -99,17 +107,17 @@ final class Session {
         }
         Channel source = fromClient ? client : backend;
         Channel peer = fromClient ? backend : client;
-        if (spliced && peer != null && peer.isActive()) {
-            // Let the queued splices reach the peer, then copy what the kernel still holds behind the FIN.
-            peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
-                if (f.isSuccess() && !ended()) {
-                    EpollSplicer.drain(this, source, peer, fromClient);
-                }
-                passFinOn(fromClient, peer);
-            });
+        if (fromClient) {
+            clientFin = true;
         } else {
-            passFinOn(fromClient, peer);
+            serverFin = true;
         }
+        if (spliced && peer != null && peer.isActive() && !ended()) {
+            // Copy what the kernel still holds behind the FIN now, queued behind the splices
+            // already on their way to the peer; the FIN follows once all of it is written.
+            EpollSplicer.drain(this, source, peer, fromClient);
+        }
+        passFinOn(fromClient, peer);
     }
 
     private void passFinOn(boolean fromClient, Channel peer) {
