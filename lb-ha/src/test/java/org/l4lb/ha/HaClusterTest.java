@@ -272,8 +272,9 @@ class HaClusterTest {
         Started low = node("low", p1, List.of(p1, p2), 100, "a-long-shared-secret", advert, lowVips, lowSessions::get);
         await(() -> low.node().status().state() == HaState.MASTER, Duration.ofSeconds(10), "low alone is master");
         Started high = node("high", p2, List.of(p1, p2), 200, "a-long-shared-secret", advert, highVips, () -> 0);
-        await(() -> high.node().status().state() == HaState.MASTER && low.node().status().handingOff(),
-                Duration.ofSeconds(10), "high preempts, low hands off");
+        // The VIP calls run on each node's own thread, after the transition.
+        await(() -> high.node().status().state() == HaState.MASTER && low.node().status().handingOff()
+                && highVips.calls.contains("acquire") && lowVips.quiet, Duration.ofSeconds(10), "high preempts, low hands off");
         // The new master passes the old one's flows on before its ARPs move the clients.
         assertThat(highVips.calls).as("the new master's VIP calls").startsWith("release", "pass 10.99.9.1", "acquire");
         assertThat(high.node().status().passingTo()).isEqualTo("10.99.9.1");
@@ -304,8 +305,8 @@ class HaClusterTest {
         assertThat(backup.node().status().state()).isEqualTo(HaState.MASTER);
         assertThat(backup.node().status().passingTo()).isEqualTo("10.99.9.2");
         assertThat(master.node().status().handingOff()).isTrue();
+        await(() -> masterVips.quiet, Duration.ofSeconds(2), "the stopping node keeps the VIPs quietly");
         assertThat(masterVips.holding).as("the stopping node keeps the VIPs for its open session").isTrue();
-        assertThat(masterVips.quiet).isTrue();
         master.node().close();
         assertThat(masterVips.holding).as("released on close").isFalse();
         await(() -> backup.node().status().passingTo().isEmpty(), Duration.ofSeconds(3),
