@@ -14,13 +14,7 @@ import io.netty.util.UncheckedBooleanSupplier;
  */
 final class CountingAllocator implements RecvByteBufAllocator {
 
-    /**
-     * Reads start at 2 KiB and grow while they fill the buffer, up to 256 KiB: Netty's 64 KiB cap
-     * cost a third of the single-stream throughput against HAProxy (bench/RESULTS.md, 2026-11-30).
-     * The outbound buffer then holds at most the high-water mark plus one read.
-     */
-    static final int MAX_READ = 256 * 1024;
-    private static final AdaptiveRecvByteBufAllocator ADAPTIVE = new AdaptiveRecvByteBufAllocator(64, 2048, MAX_READ);
+    private static final AdaptiveRecvByteBufAllocator ADAPTIVE = new AdaptiveRecvByteBufAllocator();
 
     private final Session session;
     private final boolean fromClient;
