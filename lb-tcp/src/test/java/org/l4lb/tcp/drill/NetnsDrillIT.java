@@ -124,6 +124,9 @@ class NetnsDrillIT {
                   bind = "%s:7800"
                   peers = ["10.99.0.11:7800", "10.99.0.12:7800"]
                   secret = "drill-secret-0123456789"
+                  # As examples/common.conf: a node that cannot reach its servers (isolated, link
+                  # down) must not win the VIP back before its health checks have them again.
+                  track-services = [web, echo]
                 }
                 """.formatted(name, ECHO_PORT, priority, Topology.VIP, address);
     }
