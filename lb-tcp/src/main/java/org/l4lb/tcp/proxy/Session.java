@@ -47,9 +47,6 @@ final class Session {
     private boolean admitted;
     private boolean clientInputShut;
     private boolean serverInputShut;
-    /** A FIN came from that side: everything it sent is in this process or its socket. */
-    private boolean clientFin;
-    private boolean serverFin;
     private SessionEnd firstClose;
     private SessionEnd end;
     IdleWatch idleWatch;
@@ -91,9 +88,9 @@ final class Session {
         }
     }
 
-    /** Whether that side's FIN has come, and with it all it will ever send. */
+    /** Whether that side's FIN has come and been passed on, and with it all it will ever send. */
     boolean finFrom(boolean fromClient) {
-        return fromClient ? clientFin : serverFin;
+        return fromClient ? clientInputShut : serverInputShut;
     }
 
     static boolean inputShut(Channel ch) {
@@ -107,11 +104,6 @@ final class Session {
         }
         Channel source = fromClient ? client : backend;
         Channel peer = fromClient ? backend : client;
-        if (fromClient) {
-            clientFin = true;
-        } else {
-            serverFin = true;
-        }
         if (spliced && peer != null && peer.isActive() && !ended()) {
             // Copy what the kernel still holds behind the FIN now, queued behind the splices
             // already on their way to the peer; the FIN follows once all of it is written.
