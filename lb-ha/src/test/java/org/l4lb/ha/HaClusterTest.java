@@ -240,10 +240,11 @@ class HaClusterTest {
         long t0 = System.nanoTime();
         master.node().close();
         nodes.remove(master.node());
-        await(() -> backup.node().status().state() == HaState.MASTER, Duration.ofSeconds(1), "backup takes over");
+        // The VIP is taken on the node's VIP thread just after the transition: both within the second.
+        await(() -> backup.node().status().state() == HaState.MASTER && backup.vips().holding, Duration.ofSeconds(1),
+                "backup takes over and holds the VIP");
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         System.out.println("failover after the master's channel closed: " + ms + " ms");
-        assertThat(backup.vips().holding).isTrue();
     }
 
     @Test
