@@ -293,7 +293,14 @@ public final class HaNode implements Receiver, AutoCloseable {
     private void evaluate(String trigger) {
         long now = ticker.nanos();
         noticeStall(now);
+        int before = effective;
         effective = tracking.effective(priority);
+        if (effective != before) {
+            // Tell the others now, not at the next advert: a master whose tracked service came
+            // back after a partition healed was otherwise judged on its old priority for up to
+            // an interval, both nodes kept the role and their ARPs flapped the clients.
+            sendAdvert();
+        }
         String fault = tracking.fault();
         List<Member> others = new ArrayList<>();
         boolean allHeard = true;
