@@ -6,7 +6,7 @@ import java.util.function.IntSupplier;
  * The old master's side of a flow handoff: how long it keeps the VIPs quietly, serving the
  * connections open on them. At least {@code min} (the new master's ARPs go out and the handshakes
  * in flight complete: their last ACK arrives passed on), then until no session is open, at most
- * {@code max}. Used from the election thread only.
+ * {@code max}. Begun and ended on the election thread; {@link #active()} is read from any.
  */
 public final class QuietHold {
 

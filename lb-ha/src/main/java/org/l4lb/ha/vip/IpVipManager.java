@@ -117,8 +117,7 @@ public final class IpVipManager implements VipManager {
     @Override
     public void close() {
         release();
-        handoff.passUnknownFlows(null, Map.of());
-        handoff.uninstall();
+        handoff.uninstall(); // its tables go, and the passing rules with them
     }
 
     @Override
