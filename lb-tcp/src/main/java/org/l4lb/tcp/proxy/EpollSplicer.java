@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.epoll.AbstractEpollStreamChannel;
-import io.netty.channel.unix.Errors;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -17,10 +16,7 @@ import java.nio.ByteBuffer;
  * are still queued in the kernel behind a full pipe; they would be lost and the close would reset.
  * So when a spliced side sends its FIN, {@link #drain} copies what is left in that socket at once,
  * queued behind the splices already on their way, and the FIN is passed on after all of it.
- * Copying at once matters: with level-triggered epoll, Netty 4.2 deletes a socket from epoll
- * when its interest set empties (input paused by a full pipe after the FIN), and the next read
- * it resumes fails and closes the socket, failing the splice. After the FIN that failure loses
- * nothing and is no reset. FIN, reset and close otherwise
+ * {@link EpollRegistrationPin} keeps that socket in epoll after its FIN. FIN, reset and close otherwise
  * go through the same {@link Relay} handlers as the buffer relay; {@link CountingAllocator} counts
  * the spliced bytes.
  */
@@ -51,16 +47,6 @@ final class EpollSplicer {
                 s.end(SessionEnd.SERVER_RESET);
             }
         });
-    }
-
-    /** Netty's failure to re-arm a socket it had deleted from epoll (ENOENT from epoll_ctl). */
-    static boolean lostRegistration(Throwable cause) {
-        for (Throwable t = cause; t != null; t = t.getCause()) {
-            if (t instanceof Errors.NativeIoException e && e.expectedErr() == Errors.ERRNO_ENOENT_NEGATIVE) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**

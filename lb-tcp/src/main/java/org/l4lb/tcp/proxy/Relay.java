@@ -50,6 +50,7 @@ final class Relay extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
+            EpollRegistrationPin.pin(ctx.channel());
             session.inputShutdown(fromClient);
         }
     }
@@ -61,11 +62,6 @@ final class Relay extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (session.finFrom(fromClient) && EpollSplicer.lostRegistration(cause)) {
-            // Netty dropped this socket from epoll after its FIN and failed to re-arm it: all it
-            // sent was copied already, and Netty closes it, which ends the session in order.
-            return;
-        }
         if (cause instanceof IOException) {
             session.end(fromClient ? SessionEnd.CLIENT_RESET : SessionEnd.SERVER_RESET);
         } else {
