@@ -50,14 +50,17 @@ final class Relay extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
-            EpollRegistrationPin.pin(ctx.channel());
+            if (!session.finFrom(!fromClient)) {
+                // The other side may still send: this side must stay able to wait for room.
+                EpollRegistrationPin.pin(ctx.channel());
+            }
             session.inputShutdown(fromClient);
         }
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        session.end(fromClient ? SessionEnd.CLIENT_CLOSED : SessionEnd.SERVER_CLOSED);
+        session.closed(fromClient);
     }
 
     @Override

@@ -6,8 +6,11 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.epoll.AbstractEpollStreamChannel;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.unix.Socket;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
@@ -123,12 +126,48 @@ final class Session {
             return;
         }
         if (peer != null && peer.isActive()) {
-            peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
-                if (f.isSuccess() && peer instanceof DuplexChannel duplex && !duplex.isOutputShutdown()) {
-                    duplex.shutdownOutput();
-                }
-            });
+            if (nothingToSend(peer)) {
+                shutOutput(peer);
+            } else {
+                peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
+                    if (f.isSuccess()) {
+                        shutOutput(peer);
+                    }
+                });
+            }
         }
+    }
+
+    /**
+     * Sends the FIN on a channel whose queue is empty. Once it is sent, that side's own FIN ends the
+     * session, so unless spliced it may close the channel at once rather than half-close it
+     * (Netty's shutdown(SHUT_RD) of an already closed socket fails, and it builds an exception for
+     * it). A spliced side still needs its half-close: the bytes behind its FIN are copied then.
+     */
+    private void shutOutput(Channel ch) {
+        if (!(ch instanceof DuplexChannel duplex) || duplex.isOutputShutdown()) {
+            return;
+        }
+        if (!spliced) {
+            // Every byte before the FIN is read and relayed before Netty acts on it.
+            ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
+        }
+        if (ch instanceof AbstractEpollStreamChannel epoll && epoll.fd() instanceof Socket socket) {
+            // Netty's shutdownOutput builds an exception to fail the queue with, every time; the
+            // queue is empty here, so the socket's own shutdown is all it takes.
+            try {
+                socket.shutdown(false, true);
+            } catch (IOException e) {
+                ch.close();
+            }
+        } else {
+            duplex.shutdownOutput();
+        }
+    }
+
+    /** A channel closed: the session ends as the side that closed first ended it. */
+    void closed(boolean fromClient) {
+        end(firstClose != null ? firstClose : fromClient ? SessionEnd.CLIENT_CLOSED : SessionEnd.SERVER_CLOSED);
     }
 
     /**
