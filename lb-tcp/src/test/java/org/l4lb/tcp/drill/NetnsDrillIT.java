@@ -257,6 +257,14 @@ class NetnsDrillIT {
         int holders = (net.announcesVip("lb1") ? 1 : 0) + (net.announcesVip("lb2") ? 1 : 0);
         // Its connections have ended: the handoff must end too.
         boolean handoffEnded = awaitQuietly(() -> !net.holdsVip("lb2"), 10_000);
+        if (!handoffEnded) {
+            // Which of lb2's sessions is still open, and in what TCP state: a socket in CLOSE-WAIT
+            // got its FIN and lb2 did not act on it; one still ESTABLISHED never got it.
+            System.out.println("  lb2's TCP sockets while it still holds the VIP:\n"
+                    + Sh.run("ip", "netns", "exec", net.ns("lb2"), "ss", "-tanoi").out());
+            System.out.println("  lb1's conntrack for the VIP:\n"
+                    + Sh.run("ip", "netns", "exec", net.ns("lb1"), "conntrack", "-L", "-d", Topology.VIP).out());
+        }
         Attempts.Window out = run.out();
         Attempts.Window back = run.back();
         report.add("| " + label + " | " + out.outageMs() + " | " + out.failed() + " | " + holders + " | "
