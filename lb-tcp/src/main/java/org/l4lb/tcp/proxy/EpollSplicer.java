@@ -16,9 +16,9 @@ import java.nio.ByteBuffer;
  * are still queued in the kernel behind a full pipe; they would be lost and the close would reset.
  * So when a spliced side sends its FIN, {@link #drain} copies what is left in that socket at once,
  * queued behind the splices already on their way, and the FIN is passed on after all of it.
- * {@link EpollRegistrationPin} keeps that socket in epoll after its FIN. FIN, reset and close otherwise
- * go through the same {@link Relay} handlers as the buffer relay; {@link CountingAllocator} counts
- * the spliced bytes.
+ * {@link EpollRegistrationPin} keeps that socket in epoll after its FIN. FIN, reset and close
+ * otherwise go through the same {@link Relay} handlers as the buffer relay;
+ * {@link CountingAllocator} counts the spliced bytes.
  */
 final class EpollSplicer {
 

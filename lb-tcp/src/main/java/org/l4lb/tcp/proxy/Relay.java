@@ -65,11 +65,9 @@ final class Relay extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException) {
-            session.end(fromClient ? SessionEnd.CLIENT_RESET : SessionEnd.SERVER_RESET);
-        } else {
+        if (!(cause instanceof IOException)) {
             session.service.problem("relay-error", "relay error from " + (fromClient ? "client" : "server") + ": " + cause);
-            session.end(fromClient ? SessionEnd.CLIENT_RESET : SessionEnd.SERVER_RESET);
         }
+        session.end(SessionEnd.resetBy(fromClient));
     }
 }

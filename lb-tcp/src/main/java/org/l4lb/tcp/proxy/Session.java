@@ -103,7 +103,7 @@ final class Session {
     /** A FIN arrived from one side: pass it on once what came before it is written, keep the other way open. */
     void inputShutdown(boolean fromClient) {
         if (firstClose == null) {
-            firstClose = fromClient ? SessionEnd.CLIENT_CLOSED : SessionEnd.SERVER_CLOSED;
+            firstClose = SessionEnd.closedBy(fromClient);
         }
         Channel source = fromClient ? client : backend;
         Channel peer = fromClient ? backend : client;
@@ -167,7 +167,7 @@ final class Session {
 
     /** A channel closed: the session ends as the side that closed first ended it. */
     void closed(boolean fromClient) {
-        end(firstClose != null ? firstClose : fromClient ? SessionEnd.CLIENT_CLOSED : SessionEnd.SERVER_CLOSED);
+        end(firstClose != null ? firstClose : SessionEnd.closedBy(fromClient));
     }
 
     /**
