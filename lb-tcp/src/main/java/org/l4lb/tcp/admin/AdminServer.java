@@ -1,7 +1,5 @@
 package org.l4lb.tcp.admin;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -42,7 +40,6 @@ import org.slf4j.LoggerFactory;
 public final class AdminServer {
 
     private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final AdminConfig config;
     private final Transport transport;
@@ -85,7 +82,7 @@ public final class AdminServer {
             if (req.method() == HttpMethod.GET && q.path().equals("/metrics")) {
                 resp = text(HttpResponseStatus.OK, metrics.scrape(), "text/plain; version=0.0.4; charset=utf-8");
             } else if (req.method() == HttpMethod.GET && q.path().equals("/status")) {
-                resp = text(HttpResponseStatus.OK, JSON.writeValueAsString(StatusView.of(node, Main.version())) + "\n",
+                resp = text(HttpResponseStatus.OK, StatusJson.write(StatusView.of(node, Main.version())) + "\n",
                         "application/json");
             } else if (req.method() == HttpMethod.POST && q.path().equals("/servers")) {
                 resp = change(req, q.parameters());
