@@ -98,13 +98,13 @@ final class Connector {
             backend.close();
             return;
         }
+        s.connected();
         if (s.options.proxyProtocol() != ProxyProtocol.OFF) {
             backend.pipeline().addLast(HAProxyMessageEncoder.INSTANCE);
             backend.write(ProxyHeaders.header(s.options.proxyProtocol(), s.clientAddress, s.localAddress));
             backend.pipeline().remove(HAProxyMessageEncoder.INSTANCE);
         }
-        while (!s.early.isEmpty()) {
-            ByteBuf b = s.early.poll();
+        for (ByteBuf b; s.early != null && (b = s.early.poll()) != null; ) {
             s.transferred(true, b.readableBytes());
             backend.write(b);
         }

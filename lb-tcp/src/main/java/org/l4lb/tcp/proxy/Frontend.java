@@ -64,7 +64,7 @@ final class Frontend extends ChannelInboundHandlerAdapter {
             ((ByteBuf) msg).release();
         } else {
             // Bytes that followed the PROXY header in the same read: sent once connected.
-            session.early.add((ByteBuf) msg);
+            session.holdEarly((ByteBuf) msg);
         }
     }
 

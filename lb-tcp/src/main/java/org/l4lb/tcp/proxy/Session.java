@@ -36,7 +36,9 @@ final class Session {
     InetSocketAddress clientAddress;
     /** Where the client connected to: the PROXY header's destination when accepted. */
     InetSocketAddress localAddress;
+    /** The picking state while a server is sought; dropped once connected (tries keeps its count). */
     Attempt attempt;
+    private int tries;
     ServerState server;
     Channel backend;
     final long started = System.nanoTime();
@@ -53,8 +55,8 @@ final class Session {
     private SessionEnd firstClose;
     private SessionEnd end;
     IdleWatch idleWatch;
-    /** Bytes that came with a PROXY header, before the server connection exists. */
-    final ArrayDeque<ByteBuf> early = new ArrayDeque<>();
+    /** Bytes that came with a PROXY header, before the server connection exists; null without any. */
+    ArrayDeque<ByteBuf> early;
 
     Session(Service service, Channel client, SessionOptions options) {
         this.service = service;
@@ -66,6 +68,23 @@ final class Session {
 
     boolean ended() {
         return end != null;
+    }
+
+    /** Holds bytes that came before the server connection exists, to send once it does. */
+    void holdEarly(ByteBuf bytes) {
+        if (early == null) {
+            early = new ArrayDeque<>(4);
+        }
+        early.add(bytes);
+    }
+
+    /**
+     * The server is chosen for good: keeps the count of tries for the access log and lets the
+     * Attempt go (about 280 bytes that an idle session would otherwise hold for its whole life).
+     */
+    void connected() {
+        tries = attempt.picks();
+        attempt = null;
     }
 
     void admitted() {
@@ -182,10 +201,12 @@ final class Session {
         if (idleWatch != null) {
             idleWatch.cancel();
         }
-        for (ByteBuf b : early) {
-            b.release();
+        if (early != null) {
+            for (ByteBuf b : early) {
+                b.release();
+            }
+            early.clear();
         }
-        early.clear();
         Channel toReset = switch (why) {
             case CLIENT_RESET -> backend;
             case SERVER_RESET, PROXY_HEADER_INVALID -> client;
@@ -204,7 +225,7 @@ final class Session {
         service.ended(why);
         if (options.accessLog() && ACCESS.isInfoEnabled()) {
             ACCESS.info("{} {} -> {} tries={} up={} down={} time={}ms end={}", service.name(), text(clientAddress),
-                    server == null ? "-" : server.name(), attempt == null ? 0 : attempt.picks(), bytesUp, bytesDown,
+                    server == null ? "-" : server.name(), attempt == null ? tries : attempt.picks(), bytesUp, bytesDown,
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), why.label());
         }
     }
