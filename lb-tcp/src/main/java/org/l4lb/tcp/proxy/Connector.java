@@ -57,6 +57,7 @@ final class Connector {
         // copied its option maps and went through the resolver for an address already resolved.
         SocketAddress address = s.service.addressOf(server);
         Channel backend = transport.newSocketChannel(address);
+        EpollRegistrationPin.pin(backend);
         ChannelConfig c = backend.config();
         c.setAutoRead(false);
         c.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);

@@ -1,6 +1,9 @@
 package org.l4lb.tcp.proxy;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.epoll.AbstractEpollStreamChannel;
 import io.netty.channel.epoll.Native;
 import java.lang.invoke.MethodHandle;
@@ -10,16 +13,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps a socket whose peer sent its FIN registered with epoll.
+ * Keeps a socket registered with epoll for its whole life.
  *
  * <p>Netty 4.2 (4.2.17 to 4.2.20 at least) removes a socket from epoll when its interest set
  * empties, but keeps it marked as added, so the next interest it asks for fails with ENOENT. After
  * a FIN the set empties as soon as nothing waits to be written (no more reading, the read-hang-up
  * already seen); when the other side's bytes then fill that socket, Netty cannot wait for room,
  * fails what is queued and shuts the output: the client gets a clean but early end of its reply.
- * Adding EPOLLET to the set, which nothing else uses after the FIN, keeps it from ever emptying;
- * the only interest left then is room to write, and Netty waits for it edge-triggered, as Netty
- * 4.1 did by default.
+ * EPOLLERR in the set keeps it from ever emptying and changes nothing else: epoll reports errors
+ * whether asked or not. Set before the socket's first epoll_ctl, it rides along in that call
+ * (setting it at the FIN cost one more epoll_ctl per half-closed socket).
  */
 final class EpollRegistrationPin {
 
@@ -37,21 +40,39 @@ final class EpollRegistrationPin {
                     .findVirtual(declaring, "setFlag", MethodType.methodType(void.class, int.class))
                     .asType(MethodType.methodType(void.class, AbstractEpollStreamChannel.class, int.class));
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-            LOG.warn("cannot keep half-closed sockets in epoll ({}): a reply to a client that half-closed may end early", e.toString());
+            LOG.warn("cannot keep sockets in epoll after a FIN ({}): a reply to a client that half-closed may end early", e.toString());
             return null;
         }
     }
 
-    /** Call on the channel's event loop when its input shut, before Netty clears its last interest. */
+    /** Call before the channel is registered, so that its first epoll_ctl already carries the pin. */
     static void pin(Channel ch) {
         if (SET_FLAG == null || !(ch instanceof AbstractEpollStreamChannel epoll) || !ch.isOpen()) {
             return;
         }
         try {
-            SET_FLAG.invokeExact(epoll, Native.EPOLLET);
+            SET_FLAG.invokeExact(epoll, Native.EPOLLERR);
         } catch (Throwable e) {
-            // The socket went away in between: nothing is left to keep.
+            // Not registered yet, so nothing in Netty can fail here short of a changed Netty.
             LOG.debug("could not pin {} in epoll: {}", ch, e.toString());
+        }
+    }
+
+    /** On a listening channel: pins each accepted socket before the acceptor registers it. */
+    @ChannelHandler.Sharable
+    static final class OnAccept extends ChannelInboundHandlerAdapter {
+
+        static final OnAccept INSTANCE = new OnAccept();
+
+        private OnAccept() {
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof Channel child) {
+                pin(child);
+            }
+            ctx.fireChannelRead(msg);
         }
     }
 }

@@ -3,7 +3,6 @@ package org.l4lb.tcp.proxy;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -74,16 +73,6 @@ final class Frontend extends ChannelInboundHandlerAdapter {
             ctx.read();
         }
         ctx.fireChannelReadComplete();
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof ChannelInputShutdownEvent) {
-            // The client sent all and its FIN before the server connection is up; the relay passes
-            // the FIN on once connected, and the reply must still find this socket in epoll.
-            EpollRegistrationPin.pin(ctx.channel());
-        }
-        ctx.fireUserEventTriggered(evt);
     }
 
     @Override

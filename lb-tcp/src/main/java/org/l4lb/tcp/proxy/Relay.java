@@ -50,10 +50,6 @@ final class Relay extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
-            if (!session.finFrom(!fromClient)) {
-                // The other side may still send: this side must stay able to wait for room.
-                EpollRegistrationPin.pin(ctx.channel());
-            }
             session.inputShutdown(fromClient);
         }
     }
