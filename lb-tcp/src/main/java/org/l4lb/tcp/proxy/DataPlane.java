@@ -77,7 +77,10 @@ public final class DataPlane {
         return new ServerBootstrap().group(parent, children).channelFactory(transport.serverChannelFactory(local))
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.AUTO_READ, false)
+                // A client is read from the start, while its server connection is being made: what it
+                // sends first (an HTTP request, a TLS hello) is in hand when the connection is up
+                // and goes out at once, as HAProxy and nginx do. Session.holdEarly bounds it.
+                .childOption(ChannelOption.AUTO_READ, true)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
                 .handler(EpollRegistrationPin.OnAccept.INSTANCE)

@@ -47,18 +47,31 @@ final class EpollRegistrationPin {
 
     /** Call before the channel is registered, so that its first epoll_ctl already carries the pin. */
     static void pin(Channel ch) {
+        preset(ch, Native.EPOLLERR);
+    }
+
+    /**
+     * The pin and interest in reading, for an accepted socket that reads from the start (auto-read):
+     * with EPOLLIN already in the ADD, turning reading on at channelActive finds it set and costs
+     * no epoll_ctl of its own.
+     */
+    static void pinReading(Channel ch) {
+        preset(ch, Native.EPOLLERR | Native.EPOLLIN);
+    }
+
+    private static void preset(Channel ch, int flags) {
         if (SET_FLAG == null || !(ch instanceof AbstractEpollStreamChannel epoll) || !ch.isOpen()) {
             return;
         }
         try {
-            SET_FLAG.invokeExact(epoll, Native.EPOLLERR);
+            SET_FLAG.invokeExact(epoll, flags);
         } catch (Throwable e) {
             // Not registered yet, so nothing in Netty can fail here short of a changed Netty.
             LOG.debug("could not pin {} in epoll: {}", ch, e.toString());
         }
     }
 
-    /** On a listening channel: pins each accepted socket before the acceptor registers it. */
+    /** On a listening channel: presets each accepted socket before the acceptor registers it. */
     @ChannelHandler.Sharable
     static final class OnAccept extends ChannelInboundHandlerAdapter {
 
@@ -70,7 +83,11 @@ final class EpollRegistrationPin {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof Channel child) {
-                pin(child);
+                if (child.config().isAutoRead()) {
+                    pinReading(child);
+                } else {
+                    pin(child);
+                }
             }
             ctx.fireChannelRead(msg);
         }

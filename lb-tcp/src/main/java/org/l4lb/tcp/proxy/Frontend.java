@@ -25,7 +25,6 @@ final class Frontend extends ChannelInboundHandlerAdapter {
     private final SessionRegistry registry;
     private final Session session;
     private ScheduledFuture<?> headerTimeout;
-    private boolean started;
 
     Frontend(Session session, Connector connector, SessionRegistry registry) {
         this.session = session;
@@ -43,7 +42,6 @@ final class Frontend extends ChannelInboundHandlerAdapter {
                 service.problem("proxy-header-timeout", "no PROXY header from " + Session.text(session.clientAddress) + " in time");
                 session.end(SessionEnd.PROXY_HEADER_TIMEOUT);
             }, options.acceptProxyTimeoutNanos(), TimeUnit.NANOSECONDS);
-            ctx.read();
         } else {
             start();
         }
@@ -62,17 +60,9 @@ final class Frontend extends ChannelInboundHandlerAdapter {
         } else if (session.ended()) {
             ((ByteBuf) msg).release();
         } else {
-            // Bytes that followed the PROXY header in the same read: sent once connected.
+            // What the client sent while its server connection is made: sent once connected.
             session.holdEarly((ByteBuf) msg);
         }
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (!started && !session.ended()) {
-            ctx.read();
-        }
-        ctx.fireChannelReadComplete();
     }
 
     @Override
@@ -97,7 +87,6 @@ final class Frontend extends ChannelInboundHandlerAdapter {
     }
 
     private void start() {
-        started = true;
         Refusal refusal = service.admission().admit(session.clientAddress.getAddress());
         if (refusal != null) {
             service.refused(refusal, Session.text(session.clientAddress));

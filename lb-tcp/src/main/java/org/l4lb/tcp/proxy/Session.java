@@ -55,8 +55,9 @@ final class Session {
     private SessionEnd firstClose;
     private SessionEnd end;
     IdleWatch idleWatch;
-    /** Bytes that came with a PROXY header, before the server connection exists; null without any. */
+    /** Bytes the client sent before the server connection exists; null without any. */
     ArrayDeque<ByteBuf> early;
+    private int earlyBytes;
 
     Session(Service service, Channel client, SessionOptions options) {
         this.service = service;
@@ -70,12 +71,19 @@ final class Session {
         return end != null;
     }
 
-    /** Holds bytes that came before the server connection exists, to send once it does. */
+    /**
+     * Holds bytes that came before the server connection exists, to send once it does. Past the
+     * high-water mark the client is not read any further until then (the relay's back-pressure).
+     */
     void holdEarly(ByteBuf bytes) {
         if (early == null) {
             early = new ArrayDeque<>(4);
         }
         early.add(bytes);
+        earlyBytes += bytes.readableBytes();
+        if (earlyBytes >= client.config().getWriteBufferHighWaterMark()) {
+            client.config().setAutoRead(false);
+        }
     }
 
     /**

@@ -2,12 +2,23 @@ package org.l4lb.tcp.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -140,4 +151,80 @@ class BackPressureIT {
             }
         }
     }
+
+    /**
+     * The client is read while its server connection is made (so what it sends first goes out the
+     * moment the connection is up), but only up to the high-water mark: a client that streams
+     * while the server cannot be reached is stalled, not buffered, and every byte arrives after.
+     */
+    @ParameterizedTest(name = "splice {0}")
+    @ValueSource(strings = {"off", "on"})
+    void aClientStreamingBeforeItsServerIsConnectedIsStalledThenDeliveredWhole(String splice) throws Exception {
+        long size = 64 * MIB;
+        long seed = 42;
+        try (ServerSocket server = new ServerSocket()) {
+            // Backlog 1 and no accept(): once the queue is full the kernel drops further SYNs, so
+            // the LB's connect stays pending (SYN retransmits) until the queue is drained.
+            server.bind(new InetSocketAddress("127.0.0.1", 0), 1);
+            Set<Integer> fillerPorts = new HashSet<>();
+            List<Socket> fillers = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                Socket filler = new Socket();
+                try {
+                    filler.connect(server.getLocalSocketAddress(), 300);
+                    fillers.add(filler);
+                    fillerPorts.add(filler.getLocalPort());
+                } catch (SocketTimeoutException full) {
+                    filler.close();
+                    break;
+                }
+            }
+            assertThat(fillers).as("connections queued before the backlog filled").isNotEmpty().hasSizeLessThan(8);
+            int port = Ports.free();
+            try (LbProcess lb = LbProcess.start(dir, "splice = " + splice + "\n" + """
+                    services.s { listen = ["127.0.0.1:%d"], servers = ["127.0.0.1:%d"], health-check.type = none,
+                                 connect-timeout = 30s }
+                    """.formatted(port, server.getLocalPort()));
+                 Socket client = new Socket("127.0.0.1", port)) {
+                AtomicLong written = new AtomicLong();
+                CompletableFuture<byte[]> sent = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        OutputStream out = new FilterOutputStream(client.getOutputStream()) {
+                            @Override
+                            public void write(byte[] b, int off, int len) throws IOException {
+                                out.write(b, off, len);
+                                written.addAndGet(len);
+                            }
+                        };
+                        return Streams.write(out, seed, size);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+                Thread.sleep(2000);
+                long stalledAt = written.get();
+                // Unbounded reading would have taken all 64 MiB in a few milliseconds; bounded, the
+                // client stops once the kernel's buffers and the LB's high-water mark are full.
+                assertThat(sent).as("the client could write everything before its server was connected").isNotDone();
+                assertThat(stalledAt).isLessThan(size / 2);
+
+                for (Socket filler : fillers) {
+                    filler.close();
+                }
+                server.setSoTimeout(20_000);
+                Socket fromLb = server.accept();
+                while (fillerPorts.contains(fromLb.getPort())) {
+                    fromLb.close();
+                    fromLb = server.accept();
+                }
+                try (Socket upstream = fromLb) {
+                    Streams.Read got = Streams.read(upstream.getInputStream(), size);
+                    assertThat(got.bytes()).isEqualTo(size);
+                    assertThat(got.sha256()).isEqualTo(Streams.expected(seed, size));
+                    assertThat(sent.get(20, TimeUnit.SECONDS)).isEqualTo(got.sha256());
+                }
+            }
+        }
+    }
 }
+
