@@ -57,13 +57,14 @@ final class Connector {
         // copied its option maps and went through the resolver for an address already resolved.
         SocketAddress address = s.service.addressOf(server);
         Channel backend = transport.newSocketChannel(address);
-        EpollRegistrationPin.pin(backend);
         ChannelConfig c = backend.config();
         c.setAutoRead(false);
         c.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         c.setWriteBufferWaterMark(waterMark);
         c.setConnectTimeoutMillis(o.connectTimeoutMillis());
         c.setRecvByteBufAllocator(new CountingAllocator(s, false));
+        // After setAutoRead(false), which clears the interest in reading this presets.
+        EpollRegistrationPin.pinReading(backend);
         s.backend = backend;
         s.client.eventLoop().register(backend).addListener((ChannelFutureListener) registered -> {
             if (!registered.isSuccess()) {

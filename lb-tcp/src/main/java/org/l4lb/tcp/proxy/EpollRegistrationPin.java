@@ -51,9 +51,10 @@ final class EpollRegistrationPin {
     }
 
     /**
-     * The pin and interest in reading, for an accepted socket that reads from the start (auto-read):
-     * with EPOLLIN already in the ADD, turning reading on at channelActive finds it set and costs
-     * no epoll_ctl of its own.
+     * The pin and interest in reading, for a socket that reads as soon as it is connected (an
+     * accepted client at once, a server when the relay starts, which happens before the first
+     * readiness is handled): with EPOLLIN already in the ADD, turning reading on finds it set and
+     * costs no epoll_ctl of its own.
      */
     static void pinReading(Channel ch) {
         preset(ch, Native.EPOLLERR | Native.EPOLLIN);
