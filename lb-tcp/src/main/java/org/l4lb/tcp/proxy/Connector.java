@@ -63,7 +63,7 @@ final class Connector {
         c.setWriteBufferWaterMark(waterMark);
         c.setConnectTimeoutMillis(o.connectTimeoutMillis());
         c.setRecvByteBufAllocator(new CountingAllocator(s, false));
-        // After setAutoRead(false), which clears the interest in reading this presets.
+        // After setAutoRead(false), which would clear the interest in reading this presets.
         EpollRegistrationPin.pinReading(backend);
         s.backend = backend;
         s.client.eventLoop().register(backend).addListener((ChannelFutureListener) registered -> {

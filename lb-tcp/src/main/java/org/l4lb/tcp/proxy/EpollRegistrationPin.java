@@ -45,27 +45,19 @@ final class EpollRegistrationPin {
         }
     }
 
-    /** Call before the channel is registered, so that its first epoll_ctl already carries the pin. */
-    static void pin(Channel ch) {
-        preset(ch, Native.EPOLLERR);
-    }
-
     /**
-     * The pin and interest in reading, for a socket that reads as soon as it is connected (an
-     * accepted client at once, a server when the relay starts, which happens before the first
-     * readiness is handled): with EPOLLIN already in the ADD, turning reading on finds it set and
-     * costs no epoll_ctl of its own.
+     * Presets the pin, and interest in reading, on a channel not yet registered, so that both ride
+     * in its first epoll_ctl. Every socket here reads as soon as it is connected (an accepted client
+     * at once, a server when the relay starts, which happens before its first readiness is handled),
+     * so turning reading on then finds EPOLLIN set and costs no epoll_ctl of its own; a channel set
+     * to not auto-read afterwards has EPOLLIN cleared by Netty before anything is registered.
      */
     static void pinReading(Channel ch) {
-        preset(ch, Native.EPOLLERR | Native.EPOLLIN);
-    }
-
-    private static void preset(Channel ch, int flags) {
         if (SET_FLAG == null || !(ch instanceof AbstractEpollStreamChannel epoll) || !ch.isOpen()) {
             return;
         }
         try {
-            SET_FLAG.invokeExact(epoll, flags);
+            SET_FLAG.invokeExact(epoll, Native.EPOLLERR | Native.EPOLLIN);
         } catch (Throwable e) {
             // Not registered yet, so nothing in Netty can fail here short of a changed Netty.
             LOG.debug("could not pin {} in epoll: {}", ch, e.toString());
@@ -83,12 +75,9 @@ final class EpollRegistrationPin {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            // Before the acceptor applies the child options and registers the child.
             if (msg instanceof Channel child) {
-                if (child.config().isAutoRead()) {
-                    pinReading(child);
-                } else {
-                    pin(child);
-                }
+                pinReading(child);
             }
             ctx.fireChannelRead(msg);
         }
