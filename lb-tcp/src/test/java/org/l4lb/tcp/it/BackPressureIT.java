@@ -7,16 +7,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -162,29 +155,12 @@ class BackPressureIT {
     void aClientStreamingBeforeItsServerIsConnectedIsStalledThenDeliveredWhole(String splice) throws Exception {
         long size = 64 * MIB;
         long seed = 42;
-        try (ServerSocket server = new ServerSocket()) {
-            // Backlog 1 and no accept(): once the queue is full the kernel drops further SYNs, so
-            // the LB's connect stays pending (SYN retransmits) until the queue is drained.
-            server.bind(new InetSocketAddress("127.0.0.1", 0), 1);
-            Set<Integer> fillerPorts = new HashSet<>();
-            List<Socket> fillers = new ArrayList<>();
-            for (int i = 0; i < 8; i++) {
-                Socket filler = new Socket();
-                try {
-                    filler.connect(server.getLocalSocketAddress(), 300);
-                    fillers.add(filler);
-                    fillerPorts.add(filler.getLocalPort());
-                } catch (SocketTimeoutException full) {
-                    filler.close();
-                    break;
-                }
-            }
-            assertThat(fillers).as("connections queued before the backlog filled").isNotEmpty().hasSizeLessThan(8);
+        try (FullBacklogListener server = new FullBacklogListener()) {
             int port = Ports.free();
             try (LbProcess lb = LbProcess.start(dir, "splice = " + splice + "\n" + """
                     services.s { listen = ["127.0.0.1:%d"], servers = ["127.0.0.1:%d"], health-check.type = none,
                                  connect-timeout = 30s }
-                    """.formatted(port, server.getLocalPort()));
+                    """.formatted(port, server.port()));
                  Socket client = new Socket("127.0.0.1", port)) {
                 AtomicLong written = new AtomicLong();
                 CompletableFuture<byte[]> sent = CompletableFuture.supplyAsync(() -> {
@@ -208,15 +184,7 @@ class BackPressureIT {
                 assertThat(sent).as("the client could write everything before its server was connected").isNotDone();
                 assertThat(stalledAt).isLessThan(size / 2);
 
-                for (Socket filler : fillers) {
-                    filler.close();
-                }
-                server.setSoTimeout(20_000);
-                Socket fromLb = server.accept();
-                while (fillerPorts.contains(fromLb.getPort())) {
-                    fromLb.close();
-                    fromLb = server.accept();
-                }
+                Socket fromLb = server.acceptAfterFillers(20_000);
                 try (Socket upstream = fromLb) {
                     Streams.Read got = Streams.read(upstream.getInputStream(), size);
                     assertThat(got.bytes()).isEqualTo(size);

@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.DataInputStream;
-import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
@@ -139,22 +137,11 @@ class ConnectionBehaviourIT {
 
     @Test
     void connectTimeoutMovesOnToTheNextServer() throws Exception {
-        // A listener whose accept queue is full drops further SYNs: a connect to it hangs, as to a dead host.
-        try (ServerSocket blackhole = new ServerSocket()) {
-            blackhole.bind(new InetSocketAddress("127.0.0.1", 0), 1);
-            List<Socket> fillers = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                Socket f = new Socket();
-                try {
-                    f.connect(blackhole.getLocalSocketAddress(), 200);
-                    fillers.add(f);
-                } catch (IOException e) {
-                    f.close();
-                }
-            }
+        // A connect to a listener whose accept queue is full hangs, as to a dead host.
+        try (FullBacklogListener blackhole = new FullBacklogListener()) {
             try (Backend good = Backend.naming("good")) {
                 int port = Ports.free();
-                String servers = "\"127.0.0.1:" + blackhole.getLocalPort() + "\", " + quoted(good);
+                String servers = "\"127.0.0.1:" + blackhole.port() + "\", " + quoted(good);
                 try (LbProcess lb = LbProcess.start(dir, service(port, servers,
                         "connect-timeout = 300ms\nhealth-check.type = none"))) {
                     for (int i = 0; i < 2; i++) {
@@ -167,10 +154,6 @@ class ConnectionBehaviourIT {
                     assertThat(lb.log()).contains("passive down").contains("timed out");
                     // Sessions end on different event loops, so their access lines may come in either order.
                     assertThat(lb.accessLines()).anySatisfy(l -> assertThat(l).contains("tries=2").contains("-> " + good.address()));
-                }
-            } finally {
-                for (Socket f : fillers) {
-                    f.close();
                 }
             }
         }
