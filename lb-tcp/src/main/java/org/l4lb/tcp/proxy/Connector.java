@@ -1,6 +1,5 @@
 package org.l4lb.tcp.proxy;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelFuture;
@@ -106,10 +105,7 @@ final class Connector {
             backend.write(ProxyHeaders.header(s.options.proxyProtocol(), s.clientAddress, s.localAddress));
             backend.pipeline().remove(HAProxyMessageEncoder.INSTANCE);
         }
-        for (ByteBuf b; s.early != null && (b = s.early.poll()) != null; ) {
-            s.transferred(true, b.readableBytes());
-            backend.write(b);
-        }
+        s.writeEarly(backend);
         backend.flush();
         s.client.pipeline().remove(Frontend.NAME);
         s.relaying = true;

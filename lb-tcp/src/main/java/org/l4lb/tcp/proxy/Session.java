@@ -56,7 +56,7 @@ final class Session {
     private SessionEnd end;
     IdleWatch idleWatch;
     /** Bytes the client sent before the server connection exists; null without any. */
-    ArrayDeque<ByteBuf> early;
+    private ArrayDeque<ByteBuf> early;
     private int earlyBytes;
 
     Session(Service service, Channel client, SessionOptions options) {
@@ -84,6 +84,19 @@ final class Session {
         if (earlyBytes >= client.config().getWriteBufferHighWaterMark()) {
             client.config().setAutoRead(false);
         }
+    }
+
+    /** Writes (without flushing) what {@link #holdEarly} held to the new server connection, counted as sent. */
+    void writeEarly(Channel backend) {
+        if (early == null) {
+            return;
+        }
+        for (ByteBuf b; (b = early.poll()) != null; ) {
+            transferred(true, b.readableBytes());
+            backend.write(b);
+        }
+        early = null;
+        earlyBytes = 0;
     }
 
     /**
