@@ -32,7 +32,9 @@ targets = ["direct", "haproxy", "nginx", "lb-tcp"]
 metrics = [("iperf_P1", "iperf3 1 stream, Gbit/s"), ("iperf_P4", "iperf3 4 streams, Gbit/s"),
            ("keepalive_rps", "keep-alive req/s (wrk -c50, 1 KiB)"), ("keepalive_p50_ms", "keep-alive p50, ms"),
            ("keepalive_p99_ms", "keep-alive p99, ms"), ("newconn_per_s", "new connections/s"),
-           ("rss_idle_mib", "RSS idle, MiB"), ("rss_10k_mib", "RSS with 10,000 idle sessions (extrapolated), MiB")]
+           ("rss_idle_mib", "RSS idle, MiB"),
+           ("rss_10k_first_mib", "RSS 3 s after 10,000 idle sessions opened (extrapolated), MiB"),
+           ("rss_10k_mib", "RSS with 10,000 idle sessions held (at 14 s, extrapolated), MiB")]
 print("| test | " + " | ".join(targets) + " | lb-tcp / direct | lb-tcp / HAProxy |")
 print("|---|" + "---|" * (len(targets) + 2))
 out = {}
