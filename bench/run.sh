@@ -114,7 +114,7 @@ done
 
 # memory: idle RSS, then with IDLE idle client connections through each proxy (once). The
 # sessions are held 18 s: RSS 3 s after they are all open still carries lb-tcp's JIT compiling
-# the paths a burst of accepts takes (C2's arenas, freed and handed back within ~10 s); RSS at
+# the paths a burst of accepts takes (its working memory, handed back within ~10 s); RSS at
 # 14 s is what holding the sessions costs. Both are reported; the peers do not move between them.
 to_10k() { python3 -c "print(($1 + ($2-$1)*10000/max(1,$3))/1024)"; }
 for t in haproxy nginx lb-tcp; do
