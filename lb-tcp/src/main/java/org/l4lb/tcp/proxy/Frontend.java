@@ -78,12 +78,13 @@ final class Frontend extends ChannelInboundHandlerAdapter {
         if (cause instanceof DecoderException) {
             service.problem("proxy-header-invalid", "bad PROXY header from " + Session.text(session.clientAddress) + ": " + cause.getMessage());
             session.end(SessionEnd.PROXY_HEADER_INVALID);
-        } else if (cause instanceof IOException) {
-            session.end(SessionEnd.CLIENT_RESET);
-        } else {
-            service.problem("client-error", "client error: " + cause);
-            session.end(SessionEnd.CLIENT_RESET);
+            return;
         }
+        // A reset is the client's business; anything else is ours to report.
+        if (!(cause instanceof IOException)) {
+            service.problem("client-error", "client error: " + cause);
+        }
+        session.end(SessionEnd.CLIENT_RESET);
     }
 
     private void start() {
