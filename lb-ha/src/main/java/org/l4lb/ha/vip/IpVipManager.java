@@ -65,15 +65,13 @@ public final class IpVipManager implements VipManager {
         release();
         handoffReady = handoff.install();
         if (handoffReady) {
-            learnOwnAddress();
+            learnOwnAddress(listed());
             ArpAnnounce.warnUnlessOwnAddress(ownDevice);
         }
     }
 
     /** This node's address on the first IPv4 VIP's interface: where the new master passes flows to. */
-    private void learnOwnAddress() {
-        Commands.Result r = commands.run(List.of("ip", "-o", "addr", "show"), TIMEOUT);
-        VipInterfaces all = VipInterfaces.parse(r.ok() ? r.output() : "");
+    private void learnOwnAddress(VipInterfaces all) {
         List<String> v4 = ipv4Addresses();
         String dev = iface.isEmpty() ? all.forAddress(v4.get(0)).orElse(null) : iface;
         String own = dev == null ? null : all.ownIpv4On(dev, v4).orElse(null);
@@ -122,10 +120,12 @@ public final class IpVipManager implements VipManager {
 
     @Override
     public void acquire() {
+        // One listing serves both: each `ip` run is a fork and exec on the takeover path.
+        VipInterfaces all = handoffReady || iface.isEmpty() ? listed() : null;
         if (handoffReady) {
-            learnOwnAddress(); // the interface may have been replaced since (a container reconnected)
+            learnOwnAddress(all); // the interface may have been replaced since (a container reconnected)
         }
-        VipInterfaces where = interfaces();
+        VipInterfaces where = iface.isEmpty() ? all : VipInterfaces.fixed(iface);
         for (String vip : vips) {
             String dev = where.forAddress(address(vip)).orElse(null);
             if (dev == null) {
@@ -157,9 +157,11 @@ public final class IpVipManager implements VipManager {
 
     /** The configured interface for every VIP, or, with none configured, what the addresses say now. */
     private VipInterfaces interfaces() {
-        if (!iface.isEmpty()) {
-            return VipInterfaces.fixed(iface);
-        }
+        return iface.isEmpty() ? listed() : VipInterfaces.fixed(iface);
+    }
+
+    /** Every interface's addresses now, from {@code ip -o addr show}. */
+    private VipInterfaces listed() {
         Commands.Result r = commands.run(List.of("ip", "-o", "addr", "show"), TIMEOUT);
         if (!r.ok()) {
             LOG.error("cannot list the interfaces' addresses: {}", r.output());

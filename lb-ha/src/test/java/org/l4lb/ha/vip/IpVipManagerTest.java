@@ -34,6 +34,28 @@ class IpVipManagerTest {
     }
 
     @Test
+    void aTakeoverWithFlowHandoffListsTheAddressesOnce() throws Exception {
+        // Each `ip` run is a fork and exec on the takeover path: where the VIPs go and this node's
+        // own address (for the handoff) come from one listing.
+        Commands kernel = (command, timeout) -> {
+            ran.add(String.join(" ", command));
+            return new Commands.Result(0, command.equals(List.of("ip", "-o", "addr", "show"))
+                    ? "1: lo    inet 127.0.0.1/8 scope host lo\n2: eth0    inet 10.99.1.11/24 brd 10.99.1.255 scope global eth0\n"
+                    : "");
+        };
+        IpVipManager m = new IpVipManager("", List.of("10.99.1.100/24"), 1, Duration.ofMillis(20), kernel, true);
+        m.start();
+        assertThat(m.handoffAddress()).contains("10.99.1.11");
+        ran.clear();
+        m.acquire();
+        int added = ran.indexOf("ip addr add 10.99.1.100/24 dev eth0");
+        assertThat(added).isPositive();
+        // Counted up to the add: the gratuitous ARPs that follow list the addresses on their own.
+        assertThat(ran.subList(0, added).stream().filter(c -> c.equals("ip -o addr show")).count()).isEqualTo(1);
+        m.close();
+    }
+
+    @Test
     void releaseCancelsTheAnnouncesStillToCome() throws Exception {
         IpVipManager m = new IpVipManager("eth0", List.of("10.99.0.100/24"), 5, Duration.ofMillis(200), fake);
         m.acquire();
