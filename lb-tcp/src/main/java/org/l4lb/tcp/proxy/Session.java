@@ -226,7 +226,7 @@ final class Session {
             for (ByteBuf b : early) {
                 b.release();
             }
-            early.clear();
+            early = null; // as writeEarly leaves it: null means nothing held
         }
         Channel toReset = switch (why) {
             case CLIENT_RESET -> backend;
