@@ -5,7 +5,7 @@
 #
 #   bench/conn_cost.sh [ROUNDS]      (default 2)
 #   KEEPALIVE=1 bench/conn_cost.sh   the same per request on keep-alive connections
-#   LB_EXTRA='event-loops = 2' bench/conn_cost.sh   lines added to lb-tcp's configuration
+#   LB_EXTRA='event-loops = 4' bench/conn_cost.sh   lines added to lb-tcp's configuration
 #
 # Needs: java 17, haproxy, nginx, wrk; strace optional. Uses lb-tcp/target/lb-tcp.jar
 # (LB_JAR overrides it, e.g. to compare two builds) and the README's JVM flags (LB_JAVA_OPTS).

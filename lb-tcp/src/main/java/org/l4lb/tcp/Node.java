@@ -57,9 +57,10 @@ public final class Node {
             // Decided by measurement: see bench/RESULTS.md.
             case AUTO -> false;
         };
-        // Twice the cores by default, as Netty's own default: bench/ measured +15 % new connections/s
-        // over one per core on 2 cores, with the same keep-alive rate and latency.
-        int loops = config.eventLoops() == 0 ? 2 * Runtime.getRuntime().availableProcessors() : config.eventLoops();
+        // One per core by default, as nginx's worker_processes auto and HAProxy's nbthread: a loop
+        // with more sessions finds more ready per wake-up, so keep-alive requests cost less CPU
+        // (bench/RESULTS.md, session 9: 9.6-10.1 against 11.2-11.8 us per request with two per core).
+        int loops = config.eventLoops() == 0 ? Runtime.getRuntime().availableProcessors() : config.eventLoops();
         acceptors = transport.newGroup(1, "l4lb-accept");
         workers = transport.newGroup(loops, "l4lb-io");
         checks = transport.newGroup(1, "l4lb-health");

@@ -7,7 +7,7 @@ import java.util.Optional;
 /**
  * A whole, validated configuration of one node.
  *
- * @param eventLoops event-loop threads; 0 is two per core
+ * @param eventLoops event-loop threads; 0 is one per core
  * @param maxConnections client sessions at once over all services; 0 is unlimited
  */
 public record LbConfig(
