@@ -2,10 +2,6 @@ package org.l4lb.ha;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -17,7 +13,6 @@ import org.jgroups.Address;
 import org.jgroups.BytesMessage;
 import org.jgroups.JChannel;
 import org.jgroups.Message;
-import org.jgroups.MergeView;
 import org.jgroups.Receiver;
 import org.jgroups.View;
 import org.l4lb.core.time.Ticker;
@@ -28,6 +23,7 @@ import org.l4lb.ha.election.Election;
 import org.l4lb.ha.election.HaState;
 import org.l4lb.ha.election.Member;
 import org.l4lb.ha.election.NodeId;
+import org.l4lb.ha.handoff.HandoffTarget;
 import org.l4lb.ha.handoff.QuietHold;
 import org.l4lb.ha.vip.VipManager;
 import org.slf4j.Logger;
@@ -41,8 +37,6 @@ import org.slf4j.LoggerFactory;
 public final class HaNode implements Receiver, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(HaNode.class);
-    /** Back from a stall, how long (in advert intervals) the node decides nothing. */
-    private static final double REJOIN_WAIT_ADVERTS = 1.5;
     /** Linux ignores a new MAC for a neighbour within locktime (1 s) of the entry's last change. */
     private static final long NEIGHBOUR_LOCKTIME_MS = 1000;
 
@@ -72,7 +66,8 @@ public final class HaNode implements Receiver, AutoCloseable {
     private final QuietHold hold;
     /** The node this master passes unknown flows to; null when none. */
     private volatile String passingTo;
-    private final Map<Address, Heard> heard = new HashMap<>();
+    private final PeerAdverts peers;
+    private final StallWatch stall;
     private final AtomicLong transitions = new AtomicLong();
     private JChannel channel;
     private View view;
@@ -83,21 +78,10 @@ public final class HaNode implements Receiver, AutoCloseable {
     private long advertSequence;
     private volatile boolean closed;
     private boolean leaving;
-    /** A merge view came and the master after it is not settled yet: someone has not been heard since. */
-    private boolean mergePending;
-    private long mergedAt;
-    private boolean ticked;
-    private long lastTickAt;
-    /** Back from a stall: decide nothing until the others' current adverts are in. */
-    private boolean rejoining;
-    private long rejoinSince;
     private volatile HaState state = HaState.INIT;
     private volatile NodeId master;
     private volatile int effective;
     private volatile String lastReason = "starting";
-
-    private record Heard(Advert advert, long at) {
-    }
 
     /**
      * @param releaseGrace how long a node that lost the role keeps the VIPs while the new master's
@@ -126,6 +110,8 @@ public final class HaNode implements Receiver, AutoCloseable {
         this.preempt = preempt;
         this.preemptDelayNanos = preemptDelay.toNanos();
         this.advertNanos = settings.advertInterval().toNanos();
+        this.peers = new PeerAdverts(advertNanos);
+        this.stall = new StallWatch(advertNanos);
         this.vips = vips;
         this.tracking = tracking;
         this.notifier = new Notifier(notifyScript, settings.group(), org.l4lb.ha.vip.Commands.SYSTEM);
@@ -179,17 +165,15 @@ public final class HaNode implements Receiver, AutoCloseable {
         }
         timer.execute(() -> guarded(() -> {
             long now = ticker.nanos();
-            Heard before = heard.get(from);
-            if (before != null && before.advert().id().equals(advert.id()) && advert.sequence() <= before.advert().sequence()) {
-                return; // adverts skip retransmission and ordering; an older one may arrive late
+            long silent = peers.keep(from, advert, now);
+            if (silent < 0) {
+                return;
             }
-            heard.put(from, new Heard(advert, now));
             evaluate("advert from " + advert.name());
-            boolean back = before != null && now - before.at() > 3 * advertNanos;
-            if (back && state == HaState.MASTER) {
+            if (silent > 3 * advertNanos && state == HaState.MASTER) {
                 // It was cut off long enough to have taken over on its side (a healed partition):
                 // clients there may hold its ARP entry, so announce the VIPs again.
-                reannounce(now, advert.name() + " is heard again after " + (now - before.at()) / 1_000_000 + " ms");
+                reannounce(now, advert.name() + " is heard again after " + silent / 1_000_000 + " ms");
             }
         }));
     }
@@ -203,15 +187,9 @@ public final class HaNode implements Receiver, AutoCloseable {
                 startedAt = ticker.nanos();
             }
             view = v;
-            heard.keySet().retainAll(v.getMembers());
+            // After a merge, whoever is master once all are heard since announces again.
+            peers.viewChanged(v, ticker.nanos());
             LOG.info("HA: view {}", v);
-            if (v instanceof MergeView) {
-                // A partition healed: the other side may have had a master that clients follow.
-                // Its adverts cannot be relied on to say so (it may step down on ours before we
-                // ever hear it as master), so whoever is master once all are heard announces again.
-                mergePending = true;
-                mergedAt = ticker.nanos();
-            }
             sendAdvert();
             evaluate("view change (" + v.size() + " member(s))");
         }));
@@ -220,8 +198,7 @@ public final class HaNode implements Receiver, AutoCloseable {
     private void tick() {
         long now = ticker.nanos();
         noticeStall(now);
-        ticked = true;
-        lastTickAt = now;
+        stall.ticked(now);
         if (now - lastAdvertSent >= advertNanos) {
             sendAdvert();
         }
@@ -252,20 +229,15 @@ public final class HaNode implements Receiver, AutoCloseable {
     }
 
     /**
-     * This thread ticks ten times an advert interval. A gap of three intervals means the process was
-     * stopped or starved (SIGSTOP, a paused VM, a long GC): the others have taken over meanwhile,
-     * and every advert it holds is stale. Claiming or keeping MASTER on them would pull the clients
-     * back before its event loops have worked off what queued in the kernel during the stall, so
-     * it rejoins as a starting node would: as BACKUP, deciding once the others' current adverts are in.
+     * Back from a stall, claiming or keeping MASTER on stale adverts would pull the clients back
+     * before the event loops have worked off what queued in the kernel meanwhile, so the node
+     * rejoins as a starting node would: as BACKUP, deciding once the others' current adverts are in.
      */
     private void noticeStall(long now) {
-        if (!ticked || now - lastTickAt <= 3 * advertNanos) {
+        long stalledMs = stall.stalledMillis(now);
+        if (stalledMs < 0) {
             return;
         }
-        long stalledMs = (now - lastTickAt) / 1_000_000;
-        lastTickAt = now;
-        rejoining = true;
-        rejoinSince = now;
         LOG.warn("HA: this node did not run for {} ms (stopped or starved); rejoining as backup", stalledMs);
         if (state == HaState.MASTER) {
             transition(HaState.BACKUP, "did not run for " + stalledMs + " ms", "stall");
@@ -302,33 +274,9 @@ public final class HaNode implements Receiver, AutoCloseable {
             sendAdvert();
         }
         String fault = tracking.fault();
-        List<Member> others = new ArrayList<>();
-        boolean allHeard = true;
-        boolean allHeardSinceMerge = true;
-        boolean otherMaster = false;
-        List<Advert> freshOthers = new ArrayList<>();
-        if (view != null) {
-            for (Address a : view.getMembers()) {
-                if (a.equals(channel.getAddress())) {
-                    continue;
-                }
-                Heard h = heard.get(a);
-                if (h == null) {
-                    allHeard = false;
-                    continue;
-                }
-                allHeardSinceMerge &= !mergePending || h.at() >= mergedAt;
-                Advert ad = h.advert();
-                boolean fresh = now - h.at() <= 3 * advertNanos;
-                others.add(new Member(ad.id(), ad.priority(), ad.effective(), ad.state(), ad.fault(), fresh));
-                otherMaster |= fresh && ad.state() == HaState.MASTER;
-                if (fresh) {
-                    freshOthers.add(ad);
-                }
-            }
-        }
+        PeerAdverts.Summary peer = peers.summarize(view, channel.getAddress(), now);
         boolean alone = view != null && view.size() == 1;
-        if (state == HaState.INIT && (view == null || (!allHeard || alone) && now - startedAt < 3 * advertNanos)) {
+        if (state == HaState.INIT && (view == null || (!peer.allHeard() || alone) && now - startedAt < 3 * advertNanos)) {
             // keepalived waits master_down_interval too: do not claim before hearing the others. An
             // advert can come before the first view; deciding on it then, alone, made a joining node
             // take the VIP from a living master for a moment. Alone in its first view is no proof
@@ -336,58 +284,30 @@ public final class HaNode implements Receiver, AutoCloseable {
             // (seen in the compose drill: both held the VIP for 2 s after a restart).
             return;
         }
-        if (rejoining) {
-            // The adverts that queued during the stall are processed on resume as if just heard,
-            // so wait for ones sent since (every advert interval, checked at a tenth of it). A
-            // master heard then keeps the role while this node's event loops catch up; alone in
-            // its view, nobody can have taken over.
-            if (view != null && view.size() > 1 && now - rejoinSince < (long) (REJOIN_WAIT_ADVERTS * advertNanos)) {
-                return;
-            }
-            rejoining = false;
+        if (stall.holdsDecisions(now, view == null ? 0 : view.size())) {
+            return; // a master heard once the wait is over keeps the role while the event loops catch up
         }
         Member me = new Member(self, priority, leaving ? 0 : effective, state == HaState.INIT ? HaState.BACKUP : state,
                 fault != null, true);
-        Election.Decision d = Election.decide(new Election.Input(me, others, preempt, preemptDelayNanos, now, preemptWaitSince));
+        Election.Decision d = Election.decide(new Election.Input(me, peer.others(), preempt, preemptDelayNanos, now,
+                preemptWaitSince));
         preemptWaitSince = d.preemptWaitSince();
         master = d.master();
         // Before the transition: a new master passes flows on before its ARPs move the clients.
-        passUnknownFlowsTo(d.state() == HaState.MASTER ? handoffTarget(me, freshOthers) : null);
+        passUnknownFlowsTo(d.state() == HaState.MASTER ? HandoffTarget.choose(me, peer.freshOthers()) : null);
         if (d.state() != state) {
             transition(d.state(), fault != null ? "tracked " + fault + " failing" : d.reason(), trigger);
-        } else if (state == HaState.MASTER && otherMaster && now - lastReannounce >= advertNanos) {
+        } else if (state == HaState.MASTER && peer.otherMaster() && now - lastReannounce >= advertNanos) {
             // We met another master and won: clients may still hold its ARP entry.
             reannounce(now, "met another master and kept the role");
-        } else if (state == HaState.MASTER && mergePending && allHeard && allHeardSinceMerge
-                && others.stream().noneMatch(m -> m.candidate() && m.beats(me))) {
+        } else if (state == HaState.MASTER && peer.mergePending() && peer.allHeard() && peer.allHeardSinceMerge()
+                && peer.others().stream().noneMatch(m -> m.candidate() && m.beats(me))) {
             // Only the undisputed master: a loser announcing too would flap the clients between them.
             reannounce(now, "partition healed and this node is still master");
         }
-        if (allHeard && allHeardSinceMerge) {
-            mergePending = false; // settled: a node that became master on it has just announced
+        if (peer.allHeard() && peer.allHeardSinceMerge()) {
+            peers.mergeSettled(); // a node that became master on it has just announced
         }
-    }
-
-    /**
-     * Who a master passes the flows it does not know to: a node handing off, else a master it takes
-     * over from (that one hands off as soon as it hears it lost). Never a master that beats this
-     * one: two masters passing to each other would bounce packets between them.
-     */
-    private static String handoffTarget(Member me, List<Advert> freshOthers) {
-        String target = null;
-        for (Advert a : freshOthers) {
-            if (a.handoffAddress().isEmpty()) {
-                continue;
-            }
-            if (a.handingOff()) {
-                return a.handoffAddress();
-            }
-            Member them = new Member(a.id(), a.priority(), a.effective(), a.state(), a.fault(), true);
-            if (a.state() == HaState.MASTER && me.beats(them)) {
-                target = a.handoffAddress();
-            }
-        }
-        return target;
     }
 
     private void passUnknownFlowsTo(String target) {

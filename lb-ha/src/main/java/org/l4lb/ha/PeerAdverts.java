@@ -1,0 +1,109 @@
+package org.l4lb.ha;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jgroups.Address;
+import org.jgroups.MergeView;
+import org.jgroups.View;
+import org.l4lb.ha.cluster.Advert;
+import org.l4lb.ha.election.HaState;
+import org.l4lb.ha.election.Member;
+
+/**
+ * The latest advert heard from each other member of the view, and what they add up to for the
+ * election: who is a fresh candidate, whether everyone has been heard, whether another master is
+ * about, whether everyone has been heard since a partition healed. Used on the election thread only.
+ */
+final class PeerAdverts {
+
+    private record Heard(Advert advert, long at) {
+    }
+
+    /**
+     * @param others every member heard, as the election sees it
+     * @param freshOthers the adverts of those heard lately
+     * @param allHeard every other member of the view has been heard at least once
+     * @param allHeardSinceMerge and, after a merge view, since it came
+     * @param otherMaster a member heard lately claims to be master
+     * @param mergePending a merge view came and the master after it is not settled yet
+     */
+    record Summary(List<Member> others, List<Advert> freshOthers, boolean allHeard, boolean allHeardSinceMerge,
+            boolean otherMaster, boolean mergePending) {
+    }
+
+    private final long advertNanos;
+    private final Map<Address, Heard> heard = new HashMap<>();
+    private boolean mergePending;
+    private long mergedAt;
+
+    PeerAdverts(long advertNanos) {
+        this.advertNanos = advertNanos;
+    }
+
+    /**
+     * Keeps {@code advert} as the latest of {@code from}, unless it is an older one of the same
+     * life: adverts skip retransmission and ordering, so an older one may arrive late.
+     *
+     * @return how long {@code from} was not heard before this advert, in nanoseconds (0 for its
+     *     first); -1 when the advert was not kept
+     */
+    long keep(Address from, Advert advert, long now) {
+        Heard before = heard.get(from);
+        if (before != null && before.advert().id().equals(advert.id()) && advert.sequence() <= before.advert().sequence()) {
+            return -1;
+        }
+        heard.put(from, new Heard(advert, now));
+        return before == null ? 0 : now - before.at();
+    }
+
+    /**
+     * Forgets the members that left. A merge view means a partition healed: the other side may
+     * have had a master that clients follow, and its adverts cannot be relied on to say so (it
+     * may step down on ours before it is ever heard as master), so the merge stays pending until
+     * everyone has been heard since.
+     */
+    void viewChanged(View v, long now) {
+        heard.keySet().retainAll(v.getMembers());
+        if (v instanceof MergeView) {
+            mergePending = true;
+            mergedAt = now;
+        }
+    }
+
+    /** The view's other members as last heard. */
+    Summary summarize(View view, Address self, long now) {
+        List<Member> others = new ArrayList<>();
+        List<Advert> freshOthers = new ArrayList<>();
+        boolean allHeard = true;
+        boolean allHeardSinceMerge = true;
+        boolean otherMaster = false;
+        if (view != null) {
+            for (Address a : view.getMembers()) {
+                if (a.equals(self)) {
+                    continue;
+                }
+                Heard h = heard.get(a);
+                if (h == null) {
+                    allHeard = false;
+                    continue;
+                }
+                allHeardSinceMerge &= !mergePending || h.at() >= mergedAt;
+                Advert ad = h.advert();
+                boolean fresh = now - h.at() <= 3 * advertNanos;
+                others.add(new Member(ad.id(), ad.priority(), ad.effective(), ad.state(), ad.fault(), fresh));
+                otherMaster |= fresh && ad.state() == HaState.MASTER;
+                if (fresh) {
+                    freshOthers.add(ad);
+                }
+            }
+        }
+        return new Summary(others, freshOthers, allHeard, allHeardSinceMerge, otherMaster, mergePending);
+    }
+
+    /** Everyone has been heard since the merge and the election has run on it. */
+    void mergeSettled() {
+        mergePending = false;
+    }
+}
