@@ -58,8 +58,9 @@ public final class Node {
             case AUTO -> false;
         };
         // One per core by default, as nginx's worker_processes auto and HAProxy's nbthread: a loop
-        // with more sessions finds more ready per wake-up, so keep-alive requests cost less CPU
-        // (bench/RESULTS.md, session 9: 9.6-10.1 against 11.2-11.8 us per request with two per core).
+        // with more sessions finds more ready per wake-up, so a keep-alive request costs less CPU
+        // than with two per core (10 against 11.5 us); a new connection costs the same. See
+        // bench/RESULTS.md (session 9) for what two per core still wins on a box shared with clients.
         int loops = config.eventLoops() == 0 ? Runtime.getRuntime().availableProcessors() : config.eventLoops();
         acceptors = transport.newGroup(1, "l4lb-accept");
         workers = transport.newGroup(loops, "l4lb-io");
