@@ -21,6 +21,13 @@ import org.slf4j.LoggerFactory;
  * old master still holds the VIP, so its stack takes the packet as if it came straight from the
  * client and answers the client directly. A SYN always stays here. Every decision is per packet,
  * so a FIN or RST of a passed-on flow is passed on too.
+ *
+ * <p>A TIME_WAIT socket of this node on a VIP, left from its own earlier turn as master, would
+ * keep the packets of its 4-tuple here: a client that reused that source port for a connection to
+ * the old master (it can, as the TIME_WAIT is on this side) would get no ACK or FIN through, and
+ * the old master would hold that session open until the handoff times out. So when passing
+ * starts, those sockets are dropped ({@code ss -K}); any connection of this node's on that 4-tuple
+ * ended long enough ago for the client to have opened a new one with it.
  */
 public final class NftFlowHandoff implements FlowHandoff {
 
@@ -96,6 +103,26 @@ public final class NftFlowHandoff implements FlowHandoff {
             } else {
                 LOG.info("flow handoff: passing flows this node does not know to {} ({})", to,
                         devices.entrySet().stream().map(e -> e.getKey() + " on " + e.getValue()).collect(Collectors.joining(", ")));
+                dropTimeWaits();
+            }
+        }
+    }
+
+    /** After the pass rules are in: a packet that finds no socket from then on is passed on. */
+    private void dropTimeWaits() {
+        for (String vip : vips) {
+            Commands.Result r = commands.run(List.of("ss", "-K", "-t", "-n", "state", "time-wait", "src", vip), TIMEOUT);
+            // ss exits 0 when the kernel refuses to destroy (no CONFIG_INET_DIAG_DESTROY); netlink's
+            // refusal is on its stderr ("RTNETLINK answers: Operation not supported").
+            if (!r.ok() || r.output().contains("answers:")) {
+                LOG.warn("flow handoff: cannot drop this node's TIME_WAIT sockets on {} ({}): a client that reuses one"
+                        + " of their ports for the old master may stall until the handoff times out", vip, r.output());
+                continue;
+            }
+            // ss prints a header, then each socket it closed.
+            long dropped = r.output().lines().filter(l -> l.contains(vip + ":")).count();
+            if (dropped > 0) {
+                LOG.info("flow handoff: dropped {} TIME_WAIT socket(s) of this node on {}, so their ports pass on too", dropped, vip);
             }
         }
     }

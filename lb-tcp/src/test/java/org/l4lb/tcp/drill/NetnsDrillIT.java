@@ -2,11 +2,13 @@ package org.l4lb.tcp.drill;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -17,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.l4lb.drillkit.DrillBackend;
 import org.l4lb.drillkit.DrillEcho;
+import org.l4lb.drillkit.DrillReusedPort;
 
 /**
  * The failover drill on real kernels' VIPs: two lb-tcp nodes (priority 150 and 100, preempt,
@@ -43,6 +46,8 @@ class NetnsDrillIT {
     private static Path dir;
     private static final List<String> report = new ArrayList<>();
     private static final int ECHO_PORT = 7000;
+    /** Below the ephemeral range, so no other connection of the client takes it meanwhile. */
+    private static final int REUSED_PORT = 21000;
 
     @BeforeAll
     static void setUp() throws Exception {
@@ -359,5 +364,61 @@ class NetnsDrillIT {
     void isolate() throws Exception {
         Run w = drill("isolate", () -> net.isolate("lb1"), () -> net.reattach("lb1"));
         assertThat(w.out().outageMs()).as("isolate outage").isLessThanOrEqualTo(3500);
+    }
+
+    /**
+     * The flow handoff with a reused 4-tuple: lb1 ends a connection first (so it holds the
+     * 4-tuple in TIME_WAIT), then, while lb2 holds the VIP, the client opens a connection from the
+     * same source port through lb2 and keeps its side open. When lb1 takes the VIP back, that
+     * connection's FIN must still reach lb2, which then ends the session and lets the VIP go,
+     * rather than holding it until flow-handoff-timeout (60 s).
+     */
+    @Test
+    @Order(6)
+    void reusedPortAcrossFailback() throws Exception {
+        steady();
+        Path firstOut = dir.resolve("reused-first.out");
+        Process first = reusedPort("now", firstOut);
+        assertThat(first.waitFor(15, TimeUnit.SECONDS)).as("the first connection from port " + REUSED_PORT + " ended").isTrue();
+        assertThat(Files.readString(firstOut)).contains("ANSWER 10.99.0.11", "CLOSED");
+        assertThat(Sh.run("ip", "netns", "exec", net.ns("lb1"), "ss", "-t", "-n", "state", "time-wait", "src", Topology.VIP).out())
+                .as("lb1 holds the first connection in TIME_WAIT").contains(":" + REUSED_PORT);
+
+        lb1.signal("TERM");
+        lb1.awaitExit(15);
+        await(() -> net.announcesVip("lb2"), 10_000, "lb2 holds the VIP after lb1 stopped");
+        Path secondOut = dir.resolve("reused-second.out");
+        Process second = reusedPort("hold", secondOut);
+        await(() -> read(secondOut).contains("ANSWER"), 15_000, "the second connection from port " + REUSED_PORT + " answered");
+        assertThat(read(secondOut)).contains("ANSWER 10.99.0.12");
+
+        lb1.start();
+        await(() -> net.announcesVip("lb1") && net.handsOff("lb2"), 20_000, "lb1 took the VIP back and lb2 hands off");
+        String lb1Mac = net.mac("lb1");
+        await(() -> Sh.run("ip", "-n", net.ns("cl"), "neigh", "show", Topology.VIP).out().contains(lb1Mac), 10_000,
+                "the client's ARP entry for the VIP points at lb1");
+        second.getOutputStream().write('\n');
+        second.getOutputStream().flush();
+        assertThat(second.waitFor(10, TimeUnit.SECONDS)).as("the second connection closed").isTrue();
+        boolean released = awaitQuietly(() -> !net.holdsVip("lb2"), 15_000);
+        if (!released) {
+            System.out.println("  lb2's TCP sockets while it still holds the VIP:\n"
+                    + Sh.run("ip", "netns", "exec", net.ns("lb2"), "ss", "-tanoi").out() + "\nlb1:\n" + tail(lb1)
+                    + "\nlb2:\n" + tail(lb2));
+        }
+        assertThat(released).as("lb2 let the VIP go once the client's FIN reached it through lb1").isTrue();
+    }
+
+    private static Process reusedPort(String mode, Path out) throws IOException {
+        return new ProcessBuilder(DrillKit.inNamespace(net.ns("cl"), DrillReusedPort.class, Topology.VIP, "80",
+                Integer.toString(REUSED_PORT), mode)).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            return "";
+        }
     }
 }
