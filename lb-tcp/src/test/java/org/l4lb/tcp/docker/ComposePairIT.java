@@ -254,5 +254,11 @@ class ComposePairIT {
         assertThat(w[0].failed()).as("connections failed by the graceful stop").isZero();
         assertThat(node1.getLogs()).as("node1 handed its connections off, not released the VIP at once")
                 .contains("flow handoff ready").contains("HA: handing off");
+        // Each node passed flows on once (node2 at the stop, node1 at the failback) and, with them,
+        // dropped its TIME_WAIT sockets on the VIP: ss runs in the image with the capability it needs.
+        for (GenericContainer<?> node : List.of(node1, node2)) {
+            assertThat(node.getLogs()).as("the image's ss -K works").contains("flow handoff: passing flows")
+                    .doesNotContain("cannot drop this node's TIME_WAIT");
+        }
     }
 }
