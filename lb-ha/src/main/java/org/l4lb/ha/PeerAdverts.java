@@ -92,7 +92,7 @@ final class PeerAdverts {
                 allHeardSinceMerge &= !mergePending || h.at() >= mergedAt;
                 Advert ad = h.advert();
                 boolean fresh = now - h.at() <= 3 * advertNanos;
-                others.add(new Member(ad.id(), ad.priority(), ad.effective(), ad.state(), ad.fault(), fresh));
+                others.add(ad.member(fresh));
                 otherMaster |= fresh && ad.state() == HaState.MASTER;
                 if (fresh) {
                     freshOthers.add(ad);

@@ -7,6 +7,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.math.BigInteger;
 import org.l4lb.ha.election.HaState;
+import org.l4lb.ha.election.Member;
 import org.l4lb.ha.election.NodeId;
 
 /**
@@ -21,6 +22,11 @@ public record Advert(NodeId id, String name, int priority, int effective, HaStat
         String handoffAddress, boolean handingOff) {
 
     private static final int VERSION = 2;
+
+    /** The sender as the election sees it. */
+    public Member member(boolean fresh) {
+        return new Member(id, priority, effective, state, fault, fresh);
+    }
 
     public byte[] encode() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);

@@ -28,8 +28,7 @@ public final class HandoffTarget {
             if (a.handingOff()) {
                 return a.handoffAddress();
             }
-            Member them = new Member(a.id(), a.priority(), a.effective(), a.state(), a.fault(), true);
-            if (a.state() == HaState.MASTER && me.beats(them)) {
+            if (a.state() == HaState.MASTER && me.beats(a.member(true))) {
                 target = a.handoffAddress();
             }
         }
