@@ -65,8 +65,10 @@ public final class Main {
 
     /** Runs the node until SIGTERM/SIGINT: the first drains, a second exits at once. */
     private static int serve(LbConfig config, PrintStream err) {
-        Node node = new Node(config);
+        Node node;
         try {
+            // The constructor picks the transport, and refuses one this machine cannot give.
+            node = new Node(config);
             node.start();
         } catch (Exception e) {
             err.println("l4lb: cannot start: " + e.getMessage());

@@ -41,15 +41,16 @@ public final class Node {
 
     public Node(LbConfig config) {
         this.config = config;
-        this.transport = Transport.best();
+        this.transport = Transport.of(config.transport());
     }
 
     /** Binds everything; on failure releases what it took and throws. */
     public void start() throws Exception {
         boolean splice = switch (config.splice()) {
             case ON -> {
-                if (!transport.epoll()) {
-                    throw new IllegalStateException("splice = on needs the epoll transport: " + Transport.unavailabilityCause());
+                if (!transport.splice()) {
+                    throw new IllegalStateException("splice = on needs the epoll transport, not " + transport.name()
+                            + (transport.fallbackCause().isEmpty() ? "" : " (" + transport.fallbackCause() + ")"));
                 }
                 yield true;
             }
@@ -73,7 +74,7 @@ public final class Node {
                         LOG.info("service {} server {}: {} ({})", sc.name(), s.name(), change, reason));
                 Service service;
                 try {
-                    service = new Service(sc, upstream, global, config.maxConnections(), transport.epoll());
+                    service = new Service(sc, upstream, global, config.maxConnections(), transport.domainSockets());
                 } catch (UnknownHostException e) {
                     throw new IllegalStateException("service " + sc.name() + ": cannot resolve a server: " + e.getMessage(), e);
                 }
@@ -107,7 +108,7 @@ public final class Node {
 
     private void summary(boolean splice, int loops) {
         LOG.info("l4lb {} started: transport {}{}, {} event loop(s), splice {}, admin http://{}/", Main.version(),
-                transport.name(), transport.epoll() ? "" : " (" + Transport.unavailabilityCause() + ")", loops,
+                transport.name(), transport.fallbackCause().isEmpty() ? "" : " (" + transport.fallbackCause() + ")", loops,
                 splice ? "on" : "off", config.admin().listen().text());
         for (Service s : services) {
             ServiceConfig c = s.config();

@@ -82,7 +82,11 @@ public final class ConfigLoader {
 
         String nodeName = top.string("node-name");
         int eventLoops = top.intIn("event-loops", 0, 1024);
+        TransportKind transport = top.named("transport", TransportKind.class);
         SpliceMode splice = top.named("splice", SpliceMode.class);
+        if (splice == SpliceMode.ON && !transport.maySplice()) {
+            top.problem("splice", "splice = on needs the epoll transport, not transport = " + transport.configName());
+        }
 
         int maxConnections = top.intIn("max-connections", 0, Integer.MAX_VALUE);
         Duration shutdownTimeout = top.duration("shutdown-timeout", Duration.ZERO);
@@ -129,7 +133,7 @@ public final class ConfigLoader {
         if (haReader != null && trackDefaults != null) {
             ha = new HaReader(haReader, defaults, merged).read(services);
         }
-        return new LbConfig(nodeName, eventLoops, splice, maxConnections, shutdownTimeout, adminConfig, services, ha);
+        return new LbConfig(nodeName, eventLoops, transport, splice, maxConnections, shutdownTimeout, adminConfig, services, ha);
     }
 
     /** A nested object section, its unknown keys reported; null when it is not an object. */

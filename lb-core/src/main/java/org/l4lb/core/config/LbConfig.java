@@ -8,11 +8,13 @@ import java.util.Optional;
  * A whole, validated configuration of one node.
  *
  * @param eventLoops event-loop threads; 0 is one per core
+ * @param transport the I/O transport the event loops use
  * @param maxConnections client sessions at once over all services; 0 is unlimited
  */
 public record LbConfig(
         String nodeName,
         int eventLoops,
+        TransportKind transport,
         SpliceMode splice,
         int maxConnections,
         Duration shutdownTimeout,

@@ -194,6 +194,19 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void transportIsChosenByNameAndCannotSpliceOffEpoll() throws Exception {
+        assertThat(load(SVC).transport()).isEqualTo(TransportKind.AUTO);
+        assertThat(load(SVC + "transport = io-uring\n").transport()).isEqualTo(TransportKind.IO_URING);
+        assertThat(load(SVC + "transport = epoll\nsplice = on\n").splice()).isEqualTo(SpliceMode.ON);
+        assertThat(problems(SVC + "transport = io_uring\n")).containsExactly(
+                "node.conf:2: transport: unknown value 'io_uring'; did you mean 'io-uring'? expected one of auto, epoll, io-uring, nio");
+        assertThat(problems(SVC + "transport = io-uring\nsplice = on\n")).containsExactly(
+                "node.conf:3: splice: splice = on needs the epoll transport, not transport = io-uring");
+        assertThat(problems(SVC + "transport = nio\nsplice = on\n")).containsExactly(
+                "node.conf:3: splice: splice = on needs the epoll transport, not transport = nio");
+    }
+
+    @Test
     void priorityOutsideVrrpRange() throws Exception {
         assertThat(problems(SVC + "ha.priority = 255\n"))
                 .containsExactly("node.conf:2: ha.priority: must be between 1 and 254, got 255");

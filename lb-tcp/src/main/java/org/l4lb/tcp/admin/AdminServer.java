@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
@@ -57,14 +58,15 @@ public final class AdminServer {
     }
 
     public void start() throws InterruptedException {
-        channel = new ServerBootstrap().group(group).channel(transport.serverChannel())
+        InetSocketAddress local = new InetSocketAddress(config.listen().host(), config.listen().port());
+        channel = new ServerBootstrap().group(group).channelFactory(transport.serverChannelFactory(local))
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024), new Handler());
                     }
                 })
-                .bind(config.listen().host(), config.listen().port()).sync().channel();
+                .bind(local).sync().channel();
     }
 
     public void stop() {

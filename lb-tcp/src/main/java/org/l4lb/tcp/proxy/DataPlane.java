@@ -7,7 +7,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
@@ -54,7 +53,7 @@ public final class DataPlane {
     public void listen(Service service) throws InterruptedException {
         SessionOptions options = SessionOptions.of(service.config(), splice);
         for (HostPort hp : service.config().listen()) {
-            if (transport.epoll()) {
+            if (transport.reusePort() != null) {
                 // One listening socket per event loop (SO_REUSEPORT): the kernel spreads new
                 // connections over them, and each is accepted, proxied and connected onward on one
                 // thread, with no hand-off from an acceptor thread.
@@ -62,7 +61,7 @@ public final class DataPlane {
                     EventLoop loop = (EventLoop) e;
                     InetSocketAddress local = socketAddress(hp);
                     listeners.add(bootstrap(service, options, loop, loop, local)
-                            .option(EpollChannelOption.SO_REUSEPORT, true).bind(local).sync().channel());
+                            .option(transport.reusePort(), true).bind(local).sync().channel());
                 }
             } else {
                 InetSocketAddress local = socketAddress(hp);

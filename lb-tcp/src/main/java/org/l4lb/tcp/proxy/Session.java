@@ -6,9 +6,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.channel.epoll.AbstractEpollStreamChannel;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.Socket;
+import io.netty.channel.unix.UnixChannel;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -192,7 +192,7 @@ final class Session {
             // Every byte before the FIN is read and relayed before Netty acts on it.
             ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
         }
-        if (ch instanceof AbstractEpollStreamChannel epoll && epoll.fd() instanceof Socket socket) {
+        if (ch instanceof UnixChannel unix && unix.fd() instanceof Socket socket) {
             // Netty's shutdownOutput builds an exception to fail the queue with, every time; the
             // queue is empty here, so the socket's own shutdown is all it takes.
             try {

@@ -2,11 +2,13 @@ package org.l4lb.tcp.transport;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -16,63 +18,117 @@ import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringChannelOption;
+import io.netty.channel.uring.IoUringDomainSocketChannel;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import org.l4lb.core.config.TransportKind;
 
 /**
- * The I/O transport: Netty's native epoll on Linux, NIO elsewhere, with the same behaviour.
- * Only epoll can splice and reach Unix domain sockets.
+ * The I/O transport: Netty's native epoll on Linux, NIO elsewhere, or io_uring when asked for, with
+ * the same behaviour. Only epoll can splice; NIO cannot reach Unix domain sockets.
  */
-public record Transport(
-        String name,
-        IoHandlerFactory ioHandlers,
-        Class<? extends ServerChannel> serverChannel,
-        Class<? extends Channel> domainSocketChannel) {
+public final class Transport {
 
-    public static Transport best() {
-        if (Epoll.isAvailable()) {
-            return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class,
-                    EpollDomainSocketChannel.class);
-        }
-        return nio();
+    private enum Kind { EPOLL, IO_URING, NIO }
+
+    private final Kind kind;
+    private final IoHandlerFactory ioHandlers;
+    private final String fallbackCause;
+
+    private Transport(Kind kind, IoHandlerFactory ioHandlers, String fallbackCause) {
+        this.kind = kind;
+        this.ioHandlers = ioHandlers;
+        this.fallbackCause = fallbackCause;
     }
 
-    public static Transport nio() {
-        return new Transport("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class, null);
+    /** The transport {@code wanted} names; throws, saying why, if this machine cannot give it. */
+    public static Transport of(TransportKind wanted) {
+        return switch (wanted) {
+            case AUTO -> Epoll.isAvailable() ? epoll() : new Transport(Kind.NIO, NioIoHandler.newFactory(),
+                    String.valueOf(Epoll.unavailabilityCause()));
+            case EPOLL -> {
+                if (!Epoll.isAvailable()) {
+                    throw new IllegalStateException("transport = epoll, but epoll is unavailable here: " + Epoll.unavailabilityCause());
+                }
+                yield epoll();
+            }
+            case IO_URING -> {
+                if (!IoUring.isAvailable()) {
+                    throw new IllegalStateException("transport = io-uring, but io_uring is unavailable here (it needs Linux 5.15+, "
+                            + "kernel.io_uring_disabled = 0, and in a container a seccomp profile that allows it): "
+                            + IoUring.unavailabilityCause());
+                }
+                yield new Transport(Kind.IO_URING, IoUringIoHandler.newFactory(), "");
+            }
+            case NIO -> new Transport(Kind.NIO, NioIoHandler.newFactory(), "");
+        };
     }
 
-    public boolean epoll() {
-        return domainSocketChannel != null;
+    private static Transport epoll() {
+        return new Transport(Kind.EPOLL, EpollIoHandler.newFactory(), "");
     }
 
-    /** Why epoll is not in use, for the start-up summary. */
-    public static String unavailabilityCause() {
-        return Epoll.isAvailable() ? "" : String.valueOf(Epoll.unavailabilityCause());
+    /** As the start-up line and /status name it: epoll, io_uring or nio. */
+    public String name() {
+        return kind.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Why epoll was not taken when it was left to us; empty otherwise. */
+    public String fallbackCause() {
+        return fallbackCause;
+    }
+
+    /** Whether the relay can splice(2): only Netty's epoll channels can. */
+    public boolean splice() {
+        return kind == Kind.EPOLL;
+    }
+
+    /** Whether servers and checks can reach Unix domain sockets. */
+    public boolean domainSockets() {
+        return kind != Kind.NIO;
     }
 
     /**
-     * A new unregistered channel to reach {@code target}: an IPv4 socket for an IPv4 address (on
-     * epoll the default is a dual-stack IPv6 socket, a longer way through the kernel and one more
-     * setsockopt per connection).
+     * The option that lets each event loop bind its own listening socket to one address
+     * (SO_REUSEPORT); null where the transport has none (NIO).
+     */
+    public ChannelOption<Boolean> reusePort() {
+        return switch (kind) {
+            case EPOLL -> EpollChannelOption.SO_REUSEPORT;
+            case IO_URING -> IoUringChannelOption.SO_REUSEPORT;
+            case NIO -> null;
+        };
+    }
+
+    /**
+     * A new unregistered channel to reach {@code target}: on epoll an IPv4 socket for an IPv4
+     * address (its default is a dual-stack IPv6 socket, a longer way through the kernel and one more
+     * setsockopt per connection; Netty 4.2.17's io_uring channel offers no choice).
      */
     public Channel newSocketChannel(SocketAddress target) {
-        if (target instanceof DomainSocketAddress && epoll()) {
-            return new EpollDomainSocketChannel();
-        }
-        if (epoll()) {
-            return ipv4(target) ? new EpollSocketChannel(SocketProtocolFamily.INET) : new EpollSocketChannel();
-        }
-        return new NioSocketChannel();
+        boolean unix = target instanceof DomainSocketAddress;
+        return switch (kind) {
+            case EPOLL -> unix ? new EpollDomainSocketChannel()
+                    : ipv4(target) ? new EpollSocketChannel(SocketProtocolFamily.INET) : new EpollSocketChannel();
+            case IO_URING -> unix ? new IoUringDomainSocketChannel() : new IoUringSocketChannel();
+            case NIO -> new NioSocketChannel();
+        };
     }
 
     /** The listening channel for {@code local}: IPv4 for an IPv4 address, as {@link #newSocketChannel}. */
     public ChannelFactory<ServerChannel> serverChannelFactory(SocketAddress local) {
-        if (epoll()) {
-            return ipv4(local) ? () -> new EpollServerSocketChannel(SocketProtocolFamily.INET) : EpollServerSocketChannel::new;
-        }
-        return NioServerSocketChannel::new;
+        return switch (kind) {
+            case EPOLL -> ipv4(local) ? () -> new EpollServerSocketChannel(SocketProtocolFamily.INET) : EpollServerSocketChannel::new;
+            case IO_URING -> IoUringServerSocketChannel::new;
+            case NIO -> NioServerSocketChannel::new;
+        };
     }
 
     private static boolean ipv4(SocketAddress a) {

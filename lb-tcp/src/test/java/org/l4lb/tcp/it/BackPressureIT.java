@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** A client that stops reading while its server streams 1 GiB: the LB must not buffer it. */
 class BackPressureIT {
@@ -56,7 +56,7 @@ class BackPressureIT {
     }
 
     @ParameterizedTest(name = "splice {0}")
-    @ValueSource(strings = {"off", "on"})
+    @MethodSource("org.l4lb.tcp.it.LbProcess#spliceModes")
     void aStalledReaderStallsTheWriterAndMemoryStaysFlat(String splice) throws Exception {
         AtomicLong written = new AtomicLong();
         byte[] chunk = new byte[64 * 1024];
@@ -101,7 +101,7 @@ class BackPressureIT {
      * ended the reply early with a clean FIN).
      */
     @ParameterizedTest(name = "splice {0}")
-    @ValueSource(strings = {"off", "on"})
+    @MethodSource("org.l4lb.tcp.it.LbProcess#spliceModes")
     void aClientThatHalfClosedAndReadsSlowlyGetsTheWholeReply(String splice) throws Exception {
         long size = 32 * MIB;
         long seed = System.nanoTime();
@@ -151,7 +151,7 @@ class BackPressureIT {
      * while the server cannot be reached is stalled, not buffered, and every byte arrives after.
      */
     @ParameterizedTest(name = "splice {0}")
-    @ValueSource(strings = {"off", "on"})
+    @MethodSource("org.l4lb.tcp.it.LbProcess#spliceModes")
     void aClientStreamingBeforeItsServerIsConnectedIsStalledThenDeliveredWhole(String splice) throws Exception {
         long size = 64 * MIB;
         long seed = 42;

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Half-close, resets, timeouts and limits, each through a real lb-tcp process. */
 class ConnectionBehaviourIT {
@@ -44,7 +44,7 @@ class ConnectionBehaviourIT {
     }
 
     @ParameterizedTest(name = "splice {0}")
-    @ValueSource(strings = {"off", "on"})
+    @MethodSource("org.l4lb.tcp.it.LbProcess#spliceModes")
     void halfCloseDeliversTheWholeReplyAfterTheClientsFin(String splice) throws Exception {
         // The server reads to EOF first, then answers with 3 MiB: only works if our FIN reached it
         // and its reply still flows back after it.
@@ -69,7 +69,7 @@ class ConnectionBehaviourIT {
     }
 
     @ParameterizedTest(name = "splice {0}")
-    @ValueSource(strings = {"off", "on"})
+    @MethodSource("org.l4lb.tcp.it.LbProcess#spliceModes")
     void aResetFromTheServerResetsTheClient(String splice) throws Exception {
         try (Backend b = new Backend("b", s -> {
             s.getInputStream().read();
@@ -90,7 +90,7 @@ class ConnectionBehaviourIT {
     }
 
     @ParameterizedTest(name = "splice {0}")
-    @ValueSource(strings = {"off", "on"})
+    @MethodSource("org.l4lb.tcp.it.LbProcess#spliceModes")
     void idleTimeoutClosesASilentSession(String splice) throws Exception {
         try (Backend b = new Backend("b", s -> s.getInputStream().read())) {
             int port = Ports.free();

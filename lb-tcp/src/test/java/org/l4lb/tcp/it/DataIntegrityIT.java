@@ -16,7 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -46,7 +46,7 @@ class DataIntegrityIT {
     }
 
     @ParameterizedTest(name = "splice {0}")
-    @ValueSource(strings = {"off", "on"})
+    @MethodSource("org.l4lb.tcp.it.LbProcess#spliceModes")
     void twoHundredConcurrentSessionsMoveEveryByteBothWays(String splice) throws Exception {
         try (Backend a = new Backend("a", DataIntegrityIT::hashAndReply);
                 Backend b = new Backend("b", DataIntegrityIT::hashAndReply)) {
@@ -89,7 +89,7 @@ class DataIntegrityIT {
     }
 
     @ParameterizedTest(name = "splice {0}")
-    @ValueSource(strings = {"off", "on"})
+    @MethodSource("org.l4lb.tcp.it.LbProcess#spliceModes")
     void accessLogAndMetricsCountExactBytes(String splice) throws Exception {
         try (Backend a = new Backend("a", DataIntegrityIT::hashAndReply)) {
             int port = Ports.free();

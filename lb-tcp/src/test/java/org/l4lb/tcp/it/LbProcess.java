@@ -15,6 +15,17 @@ final class LbProcess implements AutoCloseable {
 
     static final Path JAR = Path.of("target/lb-tcp.jar");
 
+    /**
+     * The transport every LB here runs on unless a test pins one by JVM flag: the default, or what
+     * -Dl4lb.it.transport names (failsafe's second run sets io-uring).
+     */
+    static final String TRANSPORT = System.getProperty("l4lb.it.transport", "");
+
+    /** The splice settings a relay test runs with: io_uring cannot splice. */
+    static java.util.List<String> spliceModes() {
+        return TRANSPORT.equals("io-uring") ? java.util.List.of("off") : java.util.List.of("off", "on");
+    }
+
     private final Process process;
     private final Path log;
     final int adminPort;
@@ -28,8 +39,10 @@ final class LbProcess implements AutoCloseable {
     /** Starts the LB with {@code config} plus an admin listener on a free port; waits until it serves. */
     static LbProcess start(Path dir, String config, String... jvmArgs) throws Exception {
         int admin = Ports.free();
+        boolean pinned = java.util.Arrays.stream(jvmArgs).anyMatch(a -> a.startsWith("-Dio.netty.transport.noNative"));
+        String transport = TRANSPORT.isEmpty() || pinned ? "" : "transport = " + TRANSPORT + "\n";
         Path conf = Files.writeString(Files.createTempFile(dir, "lb", ".conf"),
-                config + "\nadmin.listen = \"127.0.0.1:" + admin + "\"\n");
+                transport + config + "\nadmin.listen = \"127.0.0.1:" + admin + "\"\n");
         Path log = Files.createTempFile(dir, "lb", ".log");
         java.util.List<String> cmd = new java.util.ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -43,6 +56,10 @@ final class LbProcess implements AutoCloseable {
                 throw new IllegalStateException("lb exited with " + p.exitValue() + ":\n" + lb.log());
             }
             if (lb.log().contains(" started: transport ")) {
+                if (!transport.isEmpty() && !lb.log().contains(" started: transport " + TRANSPORT.replace('-', '_'))) {
+                    lb.close();
+                    throw new IllegalStateException("lb did not start on " + TRANSPORT + ":\n" + lb.log());
+                }
                 return lb;
             }
             Thread.sleep(50);
