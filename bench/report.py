@@ -28,15 +28,15 @@ for line in open(sys.argv[1]):
         raw[(target, metric)].append(v)
 
 med = {k: statistics.median(v) for k, v in raw.items() if v}
-targets = ["direct", "haproxy", "nginx", "lb-tcp"]
+targets = ["direct", "haproxy", "nginx", "lb-tcp", "lb-tcp-uring"]
 metrics = [("iperf_P1", "iperf3 1 stream, Gbit/s"), ("iperf_P4", "iperf3 4 streams, Gbit/s"),
            ("keepalive_rps", "keep-alive req/s (wrk -c50, 1 KiB)"), ("keepalive_p50_ms", "keep-alive p50, ms"),
            ("keepalive_p99_ms", "keep-alive p99, ms"), ("newconn_per_s", "new connections/s"),
            ("rss_idle_mib", "RSS idle, MiB"),
            ("rss_10k_first_mib", "RSS 3 s after 10,000 idle sessions opened (extrapolated), MiB"),
            ("rss_10k_mib", "RSS with 10,000 idle sessions held (at 14 s, extrapolated), MiB")]
-print("| test | " + " | ".join(targets) + " | lb-tcp / direct | lb-tcp / HAProxy |")
-print("|---|" + "---|" * (len(targets) + 2))
+print("| test | " + " | ".join(targets) + " | lb-tcp / direct | lb-tcp / HAProxy | io_uring / HAProxy |")
+print("|---|" + "---|" * (len(targets) + 3))
 out = {}
 for m, label in metrics:
     row = [med.get((t, m)) for t in targets]
@@ -44,7 +44,9 @@ for m, label in metrics:
     lb, direct, hap = med.get(("lb-tcp", m)), med.get(("direct", m)), med.get(("haproxy", m))
     r_direct = f"{lb / direct:.2f}" if lb and direct else "-"
     r_hap = f"{lb / hap:.2f}" if lb and hap else "-"
-    print(f"| {label} | " + " | ".join(cells) + f" | {r_direct} | {r_hap} |")
+    uring = med.get(("lb-tcp-uring", m))
+    r_uring = f"{uring / hap:.2f}" if uring and hap else "-"
+    print(f"| {label} | " + " | ".join(cells) + f" | {r_direct} | {r_hap} | {r_uring} |")
     out[m] = {t: med.get((t, m)) for t in targets}
     out[m]["samples"] = {t: raw.get((t, m), []) for t in targets}
 json.dump(out, open(sys.argv[2], "w"), indent=2)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Measures lb-tcp against HAProxy (mode tcp, splice), nginx stream and no proxy at all, in one run,
-# interleaved so noise hits every target alike. Loopback only; it stops everything it starts.
+# Measures lb-tcp (on its default transport, epoll, and on io_uring) against HAProxy (mode tcp,
+# splice), nginx stream and no proxy at all, in one run, interleaved so noise hits every target
+# alike. Loopback only; it stops everything it starts. Where io_uring is unavailable its column
+# stays empty.
 #
 #   bench/run.sh [REPS]      (default 3; prints a table, writes bench/results.json)
 #
@@ -67,19 +69,31 @@ services.http { listen = ["127.0.0.1:17302"], servers = ["127.0.0.1:16001"] }
 CONF
 # As an operator starts it, with the JVM flags of the README, the Dockerfile and the systemd unit;
 # LB_JAVA_OPTS replaces them to try others.
-java ${LB_JAVA_OPTS:--XX:+UseSerialGC -Xms32m -Xmn6m -Xmx1g -Xss256k -XX:-TieredCompilation -XX:ReservedCodeCacheSize=48m -XX:MaxDirectMemorySize=1g -XX:TrimNativeHeapInterval=5000 -Dio.netty.leakDetection.level=disabled -XX:+ExitOnOutOfMemoryError} -jar lb-tcp/target/lb-tcp.jar "$work/lb.conf" > "$work/lb.log" 2>&1 & pids+=($!)
+lb_java_opts=${LB_JAVA_OPTS:--XX:+UseSerialGC -Xms32m -Xmn6m -Xmx1g -Xss256k -XX:-TieredCompilation -XX:ReservedCodeCacheSize=48m -XX:MaxDirectMemorySize=1g -XX:TrimNativeHeapInterval=5000 -Dio.netty.leakDetection.level=disabled -XX:+ExitOnOutOfMemoryError}
+java $lb_java_opts -jar lb-tcp/target/lb-tcp.jar "$work/lb.conf" > "$work/lb.log" 2>&1 & pids+=($!)
 lb_pid=$!
+# The same on io_uring, on ports :1740X.
+sed -e 's/173\([0-9][0-9]\)/174\1/g' "$work/lb.conf" > "$work/lb-uring.conf"
+echo 'transport = io-uring' >> "$work/lb-uring.conf"
+java $lb_java_opts -jar lb-tcp/target/lb-tcp.jar "$work/lb-uring.conf" > "$work/lb-uring.log" 2>&1 & pids+=($!)
+uring_pid=$!
 sleep 4
 
-port() { case $1 in direct) echo $(( $2 == 1 ? 15201 : 16001 ));; haproxy) echo 1710$2;; nginx) echo 1720$2;; lb-tcp) echo 1730$2;; esac; }
+port() { case $1 in direct) echo $(( $2 == 1 ? 15201 : 16001 ));; haproxy) echo 1710$2;; nginx) echo 1720$2;; lb-tcp) echo 1730$2;; lb-tcp-uring) echo 1740$2;; esac; }
 rss_kib() { # the process and its children (nginx workers)
   local total=0 p
   for p in $1 $(pgrep -P "$1" || true); do total=$((total + $(awk '/VmRSS/ {print $2}' /proc/$p/status 2>/dev/null || echo 0))); done
   echo $total
 }
-pid_of() { case $1 in haproxy) echo $haproxy_pid;; nginx) echo $nginx_pid;; lb-tcp) echo $lb_pid;; esac; }
+pid_of() { case $1 in haproxy) echo $haproxy_pid;; nginx) echo $nginx_pid;; lb-tcp) echo $lb_pid;; lb-tcp-uring) echo $uring_pid;; esac; }
 
 targets=(direct haproxy nginx lb-tcp)
+proxies=(haproxy nginx lb-tcp)
+if kill -0 "$uring_pid" 2>/dev/null; then
+  targets+=(lb-tcp-uring); proxies+=(lb-tcp-uring)
+else
+  echo "lb-tcp on io_uring did not start, left out: $(grep -m1 'cannot start' "$work/lb-uring.log" || tail -1 "$work/lb-uring.log")" >&2
+fi
 results="$work/results.txt"
 # Warm-up, the same for every target: the JVM compiles its hot paths in the first ~20 s of load
 # (new connections/s through lb-tcp rose from 2.3k to 4.2k over 24 s when measured cold).
@@ -117,7 +131,7 @@ done
 # the paths a burst of accepts takes (its working memory, handed back within ~10 s); RSS at
 # 14 s is what holding the sessions costs. Both are reported; the peers do not move between them.
 to_10k() { python3 -c "print(($1 + ($2-$1)*10000/max(1,$3))/1024)"; }
-for t in haproxy nginx lb-tcp; do
+for t in "${proxies[@]}"; do
   p=$(pid_of $t)
   idle=$(rss_kib "$p")
   python3 bench/idle_clients.py "$(port $t 2)" "$IDLE" 18 > "$work/idle.out" 2>&1 &

@@ -17,7 +17,7 @@ final class ServerAddresses {
     static SocketAddress resolve(ServerAddress address, boolean domainSockets) throws UnknownHostException {
         if (address instanceof ServerAddress.Unix unix) {
             if (!domainSockets) {
-                throw new UnknownHostException(address.text() + ": unix sockets need the epoll transport (Linux)");
+                throw new UnknownHostException(address.text() + ": unix sockets need the epoll or io-uring transport (Linux)");
             }
             return new DomainSocketAddress(unix.path());
         }

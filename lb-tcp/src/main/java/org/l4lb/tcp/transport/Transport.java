@@ -61,7 +61,7 @@ public final class Transport {
             }
             case IO_URING -> {
                 if (!IoUring.isAvailable()) {
-                    throw new IllegalStateException("transport = io-uring, but io_uring is unavailable here (it needs Linux 5.15+, "
+                    throw new IllegalStateException("transport = io-uring, but io_uring is unavailable here (it needs Linux 5.9+, "
                             + "kernel.io_uring_disabled = 0, and in a container a seccomp profile that allows it): "
                             + IoUring.unavailabilityCause());
                 }

@@ -1,6 +1,7 @@
 package org.l4lb.tcp.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -129,6 +130,19 @@ class AddressesAndChecksIT {
                 }
             }
         }
+    }
+
+    @Test
+    void aTransportTheMachineCannotGiveStopsTheStartWithTheReason() throws Exception {
+        // noNative makes io_uring unavailable as a kernel without it, or a seccomp profile, would.
+        int port = Ports.free();
+        assertThatThrownBy(() -> LbProcess.start(dir, """
+                transport = io-uring
+                services.s { listen = ["127.0.0.1:%d"], servers = ["127.0.0.1:1"] }
+                """.formatted(port), "-Dio.netty.transport.noNative=true").close())
+                .hasMessageContaining("lb exited with 1")
+                .hasMessageContaining("cannot start: transport = io-uring, but io_uring is unavailable here")
+                .hasMessageContaining("explicit disabled with -Dio.netty.transport.noNative=true");
     }
 
     @Test
