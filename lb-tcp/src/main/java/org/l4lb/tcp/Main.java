@@ -11,6 +11,7 @@ import org.l4lb.core.config.ConfigLoader;
 import org.l4lb.core.config.ConfigProblem;
 import org.l4lb.core.config.InvalidConfigException;
 import org.l4lb.core.config.LbConfig;
+import org.l4lb.tcp.transport.Transport;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
@@ -18,7 +19,8 @@ import sun.misc.SignalHandler;
 /**
  * {@code java -jar lb-tcp.jar [--check] CONFIG | --version}.
  * Exit codes: 0 fine (also after a drained stop), 1 could not start (a port taken, a server
- * name that does not resolve), 2 bad configuration (nothing started), 64 bad command line.
+ * name that does not resolve), 2 bad configuration, or a transport this machine cannot give
+ * (nothing started), 64 bad command line.
  */
 public final class Main {
 
@@ -56,19 +58,27 @@ public final class Main {
             err.println(file + ": configuration test failed (" + e.problems().size() + " problem(s))");
             return EXIT_BAD_CONFIG;
         }
+        Transport transport;
+        try {
+            // Whether this machine can give the transport asked for is known before anything
+            // starts, and retrying will not change it: a bad configuration here, not a failed start.
+            transport = Transport.of(config.transport());
+        } catch (IllegalStateException e) {
+            err.println(file + ": transport: " + e.getMessage());
+            err.println(file + ": configuration test failed (1 problem(s))");
+            return EXIT_BAD_CONFIG;
+        }
         if (checkOnly) {
             out.println(file + ": configuration is ok (" + config.services().size() + " service(s))");
             return EXIT_OK;
         }
-        return serve(config, err);
+        return serve(config, transport, err);
     }
 
     /** Runs the node until SIGTERM/SIGINT: the first drains, a second exits at once. */
-    private static int serve(LbConfig config, PrintStream err) {
-        Node node;
+    private static int serve(LbConfig config, Transport transport, PrintStream err) {
+        Node node = new Node(config, transport);
         try {
-            // The constructor picks the transport, and refuses one this machine cannot give.
-            node = new Node(config);
             node.start();
         } catch (Exception e) {
             err.println("l4lb: cannot start: " + e.getMessage());

@@ -39,9 +39,10 @@ public final class Node {
     private AdminServer admin;
     private HaNode ha;
 
-    public Node(LbConfig config) {
+    /** {@code transport} is {@code Transport.of(config.transport())}, chosen (or refused) before. */
+    public Node(LbConfig config, Transport transport) {
         this.config = config;
-        this.transport = Transport.of(config.transport());
+        this.transport = transport;
     }
 
     /** Binds everything; on failure releases what it took and throws. */

@@ -1,7 +1,6 @@
 package org.l4lb.tcp.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -133,16 +132,26 @@ class AddressesAndChecksIT {
     }
 
     @Test
-    void aTransportTheMachineCannotGiveStopsTheStartWithTheReason() throws Exception {
-        // noNative makes io_uring unavailable as a kernel without it, or a seccomp profile, would.
-        int port = Ports.free();
-        assertThatThrownBy(() -> LbProcess.start(dir, """
+    void aTransportTheMachineCannotGiveIsRefusedLikeABadConfigWithTheReason() throws Exception {
+        Path conf = Files.writeString(dir.resolve("uring.conf"), """
                 transport = io-uring
-                services.s { listen = ["127.0.0.1:%d"], servers = ["127.0.0.1:1"] }
-                """.formatted(port), "-Dio.netty.transport.noNative=true").close())
-                .hasMessageContaining("lb exited with 1")
-                .hasMessageContaining("cannot start: transport = io-uring, but io_uring is unavailable here")
-                .hasMessageContaining("explicit disabled with -Dio.netty.transport.noNative=true");
+                services.s { listen = ["127.0.0.1:%d"], servers = ["127.0.0.1:9"] }
+                admin.listen = "127.0.0.1:%d"
+                """.formatted(Ports.free(), Ports.free()));
+        // noNative makes io_uring unavailable, as a kernel without it or a seccomp profile would.
+        for (String[] args : new String[][] {{"--check", conf.toString()}, {conf.toString()}}) {
+            java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Dio.netty.transport.noNative=true",
+                    "-jar", LbProcess.JAR.toString()));
+            cmd.addAll(java.util.List.of(args));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(out).isEqualTo(2);
+            assertThat(out).contains(conf + ": transport: transport = io-uring, but io_uring is unavailable here")
+                    .contains("explicit disabled with -Dio.netty.transport.noNative=true")
+                    .doesNotContain(" started: ");
+        }
     }
 
     @Test
