@@ -92,7 +92,7 @@ proxies=(haproxy nginx lb-tcp)
 if kill -0 "$uring_pid" 2>/dev/null; then
   targets+=(lb-tcp-uring); proxies+=(lb-tcp-uring)
 else
-  echo "lb-tcp on io_uring did not start, left out: $(grep -m1 'cannot start' "$work/lb-uring.log" || tail -1 "$work/lb-uring.log")" >&2
+  echo "lb-tcp on io_uring did not start, left out: $(grep -m1 -e ': transport: ' -e 'cannot start' "$work/lb-uring.log" || tail -1 "$work/lb-uring.log")" >&2
 fi
 results="$work/results.txt"
 # Warm-up, the same for every target: the JVM compiles its hot paths in the first ~20 s of load

@@ -28,6 +28,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.Locale;
 import org.l4lb.core.config.TransportKind;
 
 /**
@@ -77,7 +78,7 @@ public final class Transport {
 
     /** As the start-up line and /status name it: epoll, io_uring or nio. */
     public String name() {
-        return kind.name().toLowerCase(java.util.Locale.ROOT);
+        return kind.name().toLowerCase(Locale.ROOT);
     }
 
     /** Why epoll was not taken when it was left to us; empty otherwise. */
