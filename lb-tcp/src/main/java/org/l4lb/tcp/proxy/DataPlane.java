@@ -60,13 +60,31 @@ public final class DataPlane {
                 for (EventExecutor e : workers) {
                     EventLoop loop = (EventLoop) e;
                     InetSocketAddress local = socketAddress(hp);
-                    listeners.add(bootstrap(service, options, loop, loop, local)
-                            .option(transport.reusePort(), true).bind(local).sync().channel());
+                    listeners.add(bind(service, hp, bootstrap(service, options, loop, loop, local)
+                            .option(transport.reusePort(), true), local));
                 }
             } else {
                 InetSocketAddress local = socketAddress(hp);
-                listeners.add(bootstrap(service, options, acceptors, workers, local).bind(local).sync().channel());
+                listeners.add(bind(service, hp, bootstrap(service, options, acceptors, workers, local), local));
             }
+        }
+    }
+
+    /** Binds, or says which service and address could not be, and what usually is the matter. */
+    private static Channel bind(Service service, HostPort hp, ServerBootstrap b, InetSocketAddress local) throws InterruptedException {
+        try {
+            return b.bind(local).sync().channel();
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            // Netty's native errors read "bind(..) failed with error(-99): Cannot assign requested
+            // address", naming neither the service nor the address.
+            String why = String.valueOf(e.getMessage());
+            String hint = why.contains("Cannot assign requested address")
+                    ? " (not an address of this host: to listen on a VIP this node may not hold, listen on "
+                            + "0.0.0.0:" + hp.port() + ", as the flow handoff needs, or set net.ipv4.ip_nonlocal_bind = 1)"
+                    : why.contains("Address already in use") ? " (another process listens there)" : "";
+            throw new IllegalStateException("service " + service.name() + ": cannot listen on " + hp.text() + ": " + why + hint, e);
         }
     }
 

@@ -222,7 +222,25 @@ class AddressesAndChecksIT {
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(p.exitValue()).isEqualTo(1);
-            assertThat(out).contains("cannot start").contains("Address already in use");
+            assertThat(out).contains("cannot start: service s: cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": ")
+                    .contains("Address already in use (another process listens there)");
         }
+    }
+
+    @Test
+    void listeningOnAnAddressThisHostLacksSaysWhichAndWhatToDo() throws Exception {
+        // As a VIP on the node that does not hold it; binding only, no packet leaves.
+        int port = Ports.free();
+        Path conf = Files.writeString(dir.resolve("vip.conf"), """
+                services.web { listen = ["10.99.7.7:%d"], servers = ["127.0.0.1:9"] }
+                admin.listen = "127.0.0.1:%d"
+                """.formatted(port, Ports.free()));
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                LbProcess.JAR.toString(), conf.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isEqualTo(1);
+        assertThat(out).contains("cannot start: service web: cannot listen on 10.99.7.7:" + port + ": ")
+                .contains("not an address of this host: to listen on a VIP this node may not hold, listen on 0.0.0.0:" + port);
     }
 }
