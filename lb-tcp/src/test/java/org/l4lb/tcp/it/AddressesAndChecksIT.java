@@ -140,15 +140,9 @@ class AddressesAndChecksIT {
                 """.formatted(Ports.free(), Ports.free()));
         // noNative makes io_uring unavailable, as a kernel without it or a seccomp profile would.
         for (String[] args : new String[][] {{"--check", conf.toString()}, {conf.toString()}}) {
-            java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Dio.netty.transport.noNative=true",
-                    "-jar", LbProcess.JAR.toString()));
-            cmd.addAll(java.util.List.of(args));
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            assertThat(p.exitValue()).as(out).isEqualTo(2);
-            assertThat(out).contains(conf + ": transport: transport = io-uring, but io_uring is unavailable here")
+            LbProcess.Exit run = LbProcess.runToExit(java.util.List.of("-Dio.netty.transport.noNative=true"), args);
+            assertThat(run.code()).as(run.output()).isEqualTo(2);
+            assertThat(run.output()).contains(conf + ": transport: transport = io-uring, but io_uring is unavailable here")
                     .contains("explicit disabled with -Dio.netty.transport.noNative=true")
                     .doesNotContain(" started: ");
         }
@@ -201,28 +195,22 @@ class AddressesAndChecksIT {
                   servers = [{ address = "127.0.0.1:9001", wieght = 5 }]
                 }
                 """);
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                LbProcess.JAR.toString(), "--check", conf.toString()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).isEqualTo(2);
-        assertThat(out).contains(conf + ":3: services.web.strategy: unknown value 'ip-hsh'; did you mean 'ip-hash'?")
+        LbProcess.Exit run = LbProcess.runToExit(java.util.List.of(), "--check", conf.toString());
+        assertThat(run.code()).isEqualTo(2);
+        assertThat(run.output()).contains(conf + ":3: services.web.strategy: unknown value 'ip-hsh'; did you mean 'ip-hash'?")
                 .contains(conf + ":4: services.web.servers[0].wieght: unknown key 'wieght'; did you mean 'weight'?");
     }
 
     @Test
     void aPortInUseFailsTheStartWithExitOne() throws Exception {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
-            Path conf = Files.writeString(dir.resolve("busy.conf"), """
+            Path conf = Files.writeString(dir.resolve("busy.conf"), LbProcess.onTestedTransport("""
                     services.s { listen = ["127.0.0.1:%d"], servers = ["127.0.0.1:9"] }
                     admin.listen = "127.0.0.1:%d"
-                    """.formatted(taken.getLocalPort(), Ports.free()));
-            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                    LbProcess.JAR.toString(), conf.toString()).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            assertThat(p.exitValue()).isEqualTo(1);
-            assertThat(out).contains("cannot start: service s: cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": ")
+                    """.formatted(taken.getLocalPort(), Ports.free())));
+            LbProcess.Exit run = LbProcess.runToExit(java.util.List.of(), conf.toString());
+            assertThat(run.code()).isEqualTo(1);
+            assertThat(run.output()).contains("cannot start: service s: cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": ")
                     .contains("Address already in use (another process listens there)");
         }
     }
@@ -231,16 +219,13 @@ class AddressesAndChecksIT {
     void listeningOnAnAddressThisHostLacksSaysWhichAndWhatToDo() throws Exception {
         // As a VIP on the node that does not hold it; binding only, no packet leaves.
         int port = Ports.free();
-        Path conf = Files.writeString(dir.resolve("vip.conf"), """
+        Path conf = Files.writeString(dir.resolve("vip.conf"), LbProcess.onTestedTransport("""
                 services.web { listen = ["10.99.7.7:%d"], servers = ["127.0.0.1:9"] }
                 admin.listen = "127.0.0.1:%d"
-                """.formatted(port, Ports.free()));
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                LbProcess.JAR.toString(), conf.toString()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(out).isEqualTo(1);
-        assertThat(out).contains("cannot start: service web: cannot listen on 10.99.7.7:" + port + ": ")
+                """.formatted(port, Ports.free())));
+        LbProcess.Exit run = LbProcess.runToExit(java.util.List.of(), conf.toString());
+        assertThat(run.code()).as(run.output()).isEqualTo(1);
+        assertThat(run.output()).contains("cannot start: service web: cannot listen on 10.99.7.7:" + port + ": ")
                 .contains("not an address of this host: to listen on a VIP this node may not hold, listen on 0.0.0.0:" + port);
     }
 }

@@ -44,11 +44,8 @@ final class LbProcess implements AutoCloseable {
         Path conf = Files.writeString(Files.createTempFile(dir, "lb", ".conf"),
                 transport + config + "\nadmin.listen = \"127.0.0.1:" + admin + "\"\n");
         Path log = Files.createTempFile(dir, "lb", ".log");
-        java.util.List<String> cmd = new java.util.ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(java.util.List.of(jvmArgs));
-        cmd.addAll(java.util.List.of("-jar", JAR.toString(), conf.toString()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = new ProcessBuilder(command(java.util.List.of(jvmArgs), conf.toString()))
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         LbProcess lb = new LbProcess(p, log, admin);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < deadline) {
@@ -66,6 +63,36 @@ final class LbProcess implements AutoCloseable {
         }
         lb.close();
         throw new IllegalStateException("lb did not start in 20 s:\n" + lb.log());
+    }
+
+    /** {@code config} on the transport this run tests: with TRANSPORT's line first when one is set. */
+    static String onTestedTransport(String config) {
+        return TRANSPORT.isEmpty() ? config : "transport = " + TRANSPORT + "\n" + config;
+    }
+
+    /** What the jar printed (stdout and stderr) before it exited, and its exit code. */
+    record Exit(int code, String output) {
+    }
+
+    /** Runs the jar with {@code args} (JVM flags {@code jvmArgs} before -jar) to its exit, 30 s at most. */
+    static Exit runToExit(java.util.List<String> jvmArgs, String... args) throws Exception {
+        Process p = new ProcessBuilder(command(jvmArgs, args)).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("lb-tcp.jar did not exit in 30 s:\n" + out);
+        }
+        return new Exit(p.exitValue(), out);
+    }
+
+    private static java.util.List<String> command(java.util.List<String> jvmArgs, String... args) {
+        java.util.List<String> cmd = new java.util.ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmArgs);
+        cmd.add("-jar");
+        cmd.add(JAR.toString());
+        cmd.addAll(java.util.List.of(args));
+        return cmd;
     }
 
     String log() throws IOException {
