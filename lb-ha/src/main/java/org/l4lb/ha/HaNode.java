@@ -52,9 +52,10 @@ public final class HaNode implements Receiver, AutoCloseable {
 
     private final ClusterSettings settings;
     private final NodeId self;
-    private final int priority;
-    private final boolean preempt;
-    private final long preemptDelayNanos;
+    /** These three a reload changes; the election thread reads them on its next tick. */
+    private volatile int priority;
+    private volatile boolean preempt;
+    private volatile long preemptDelayNanos;
     private final long advertNanos;
     private final VipManager vips;
     private final Tracking tracking;
@@ -125,6 +126,21 @@ public final class HaNode implements Receiver, AutoCloseable {
         Thread t = new Thread(r, name);
         t.setDaemon(true);
         return t;
+    }
+
+    /**
+     * Takes new election settings without leaving the cluster (a reload): the next advert carries
+     * the new priority, and the next election uses the new preempt rules.
+     */
+    public void reconfigure(int priority, boolean preempt, Duration preemptDelay, String notifyScript) {
+        int old = this.priority;
+        this.priority = priority;
+        this.preempt = preempt;
+        this.preemptDelayNanos = preemptDelay.toNanos();
+        notifier.script(notifyScript);
+        if (old != priority) {
+            LOG.info("HA: priority {} -> {} (reload)", old, priority);
+        }
     }
 
     /** Joins the group. A VIP a previous life of this node left behind is removed first. */

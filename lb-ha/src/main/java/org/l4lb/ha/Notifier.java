@@ -18,7 +18,7 @@ final class Notifier implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Notifier.class);
 
-    private final String script;
+    private volatile String script;
     private final String group;
     private final Commands commands;
     private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
@@ -33,7 +33,13 @@ final class Notifier implements AutoCloseable {
         this.commands = commands;
     }
 
+    /** Another script for the transitions from now on (a reload). */
+    void script(String next) {
+        this.script = next;
+    }
+
     void notify(HaState state, int priority) {
+        String script = this.script;
         if (script.isEmpty()) {
             return;
         }

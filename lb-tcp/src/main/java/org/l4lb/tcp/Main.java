@@ -72,12 +72,23 @@ public final class Main {
             out.println(file + ": configuration is ok (" + config.services().size() + " service(s))");
             return EXIT_OK;
         }
-        return serve(config, transport, err);
+        return serve(file, config, transport, err);
     }
 
-    /** Runs the node until SIGTERM/SIGINT: the first drains, a second exits at once. */
-    private static int serve(LbConfig config, Transport transport, PrintStream err) {
-        Node node = new Node(config, transport);
+    /**
+     * Runs the node until SIGTERM/SIGINT: the first drains, a second exits at once. SIGHUP reloads
+     * the file; SIGUSR1 logs one line per service; no other signal is caught.
+     */
+    private static int serve(Path file, LbConfig fileConfig, Transport transport, PrintStream err) {
+        Operations operations = new Operations(file, fileConfig);
+        LbConfig config;
+        try {
+            config = operations.startingConfig();
+        } catch (IOException e) {
+            err.println("l4lb: cannot start: " + e.getMessage());
+            return EXIT_START_FAILED;
+        }
+        Node node = new Node(config, transport, operations);
         try {
             node.start();
         } catch (Exception e) {
@@ -85,6 +96,7 @@ public final class Main {
             LoggerFactory.getLogger(Main.class).error("cannot start", e);
             return EXIT_START_FAILED;
         }
+        operations.started(node);
         CountDownLatch stop = new CountDownLatch(1);
         AtomicBoolean stopping = new AtomicBoolean();
         SignalHandler handler = sig -> {
@@ -98,9 +110,26 @@ public final class Main {
         };
         Signal.handle(new Signal("TERM"), handler);
         Signal.handle(new Signal("INT"), handler);
+        // A reload reads the file and binds sockets: off the signal dispatcher, one at a time.
+        java.util.concurrent.ExecutorService reloads = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "l4lb-reload");
+            t.setDaemon(true);
+            return t;
+        });
+        Signal.handle(new Signal("HUP"), sig -> reloads.execute(() -> {
+            if (!stopping.get()) {
+                operations.reload("SIGHUP");
+            }
+        }));
+        Signal.handle(new Signal("USR1"), sig -> reloads.execute(() -> node.services().forEach(s ->
+                LoggerFactory.getLogger(Main.class).info("SIGUSR1: service {}: {} open session(s), {} in all, servers {}", s.name(),
+                        s.activeSessions(), s.totalSessions(), s.upstream().servers().stream()
+                                .map(v -> v.name() + " w=" + v.weight() + " " + v.admin().name().toLowerCase(java.util.Locale.ROOT)
+                                        + (v.eligible(System.nanoTime()) ? "" : " (not eligible)") + " sessions=" + v.sessions())
+                                .toList()))));
         try {
             stop.await();
-            node.drain(config.shutdownTimeout());
+            node.drain(node.config().shutdownTimeout());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {

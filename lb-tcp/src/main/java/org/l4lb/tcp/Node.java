@@ -4,17 +4,23 @@ import io.netty.channel.EventLoopGroup;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
+import org.l4lb.core.config.HostPort;
 import org.l4lb.core.config.LbConfig;
+import org.l4lb.core.config.ServiceChanges;
 import org.l4lb.core.config.ServiceConfig;
 import org.l4lb.core.time.Ticker;
+import org.l4lb.core.upstream.ServerStateListener;
 import org.l4lb.core.upstream.Upstream;
+import org.l4lb.ha.HaNode;
 import org.l4lb.tcp.admin.AdminServer;
 import org.l4lb.tcp.admin.Metrics;
-import org.l4lb.ha.HaNode;
 import org.l4lb.tcp.ha.HaSupport;
 import org.l4lb.tcp.health.HealthChecker;
 import org.l4lb.tcp.proxy.DataPlane;
@@ -23,26 +29,39 @@ import org.l4lb.tcp.transport.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Everything one node runs: the services' listeners, health checks, the admin endpoint. */
+/**
+ * Everything one node runs: the services' listeners, health checks, the admin endpoint. A running
+ * configuration is a value: {@link #apply} moves the node to another one in place.
+ */
 public final class Node {
 
     private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+    /** How often weight ramps move: fine enough that a ramp over a minute moves in small steps. */
+    private static final long RAMP_STEP_MS = 250;
 
-    private final LbConfig config;
+    private volatile LbConfig config;
     private final Transport transport;
-    private final List<Service> services = new ArrayList<>();
-    private final List<HealthChecker> checkers = new ArrayList<>();
+    private final Operations operations;
+    /** By name, in the configuration's order. Changed only under this node's lock; read anywhere. */
+    private volatile Map<String, Service> services = Map.of();
+    private final Map<Service, HealthChecker> checkers = new LinkedHashMap<>();
+    private final AtomicInteger globalSessions = new AtomicInteger();
     private EventLoopGroup acceptors;
     private EventLoopGroup workers;
     private EventLoopGroup checks;
     private DataPlane dataPlane;
     private AdminServer admin;
+    private Metrics metrics;
     private HaNode ha;
 
-    /** {@code transport} is {@code Transport.of(config.transport())}, chosen (or refused) before. */
-    public Node(LbConfig config, Transport transport) {
+    /**
+     * @param transport {@code Transport.of(config.transport())}, chosen (or refused) before
+     * @param operations what the admin API, signals and the command line change the node through
+     */
+    public Node(LbConfig config, Transport transport, Operations operations) {
         this.config = config;
         this.transport = transport;
+        this.operations = operations;
     }
 
     /** Binds everything; on failure releases what it took and throws. */
@@ -62,37 +81,29 @@ public final class Node {
         // One per core by default, as nginx's worker_processes auto and HAProxy's nbthread: a loop
         // with more sessions finds more ready per wake-up, so a keep-alive request costs less CPU
         // than with two per core (10 against 11.5 us); a new connection costs the same. See
-        // bench/RESULTS.md (session 9) for what two per core still wins on a box shared with clients.
+        // bench/RESULTS.md for what two per core still wins on a box shared with clients.
         int loops = config.eventLoops() == 0 ? Runtime.getRuntime().availableProcessors() : config.eventLoops();
         acceptors = transport.newGroup(1, "l4lb-accept");
         workers = transport.newGroup(loops, "l4lb-io");
         checks = transport.newGroup(1, "l4lb-health");
         try {
             dataPlane = new DataPlane(transport, acceptors, workers, splice);
-            AtomicInteger global = new AtomicInteger();
+            Map<String, Service> made = new LinkedHashMap<>();
             for (ServiceConfig sc : config.services()) {
-                Upstream upstream = Upstream.create(sc, Ticker.SYSTEM, (s, change, reason) ->
-                        LOG.info("service {} server {}: {} ({})", sc.name(), s.name(), change, reason));
-                Service service;
-                try {
-                    service = new Service(sc, upstream, global, config.maxConnections(), transport.domainSockets());
-                } catch (UnknownHostException e) {
-                    throw new IllegalStateException("service " + sc.name() + ": cannot resolve a server: " + e.getMessage(), e);
-                }
-                services.add(service);
+                made.put(sc.name(), newService(sc));
             }
+            services = made;
             if (config.ha().enabled()) {
-                ha = HaSupport.create(config.ha(), name(), services, this::openSessions);
+                ha = HaSupport.create(config.ha(), name(), services(), this::openSessions);
             }
-            Metrics metrics = new Metrics(services, ha);
-            for (Service s : services) {
+            metrics = new Metrics(services(), ha);
+            for (Service s : made.values()) {
                 dataPlane.listen(s);
-                HealthChecker hc = new HealthChecker(s.upstream(), checks, transport, s::addressOf);
-                checkers.add(hc);
-                hc.start();
+                startChecks(s);
             }
-            admin = new AdminServer(config.admin(), transport, acceptors, metrics, this);
+            admin = new AdminServer(config.admin(), transport, acceptors, metrics, this, operations);
             admin.start();
+            checks.scheduleAtFixedRate(this::stepRamps, RAMP_STEP_MS, RAMP_STEP_MS, TimeUnit.MILLISECONDS);
             summary(splice, loops);
             if (ha != null) {
                 // Last: a node takes the VIPs only once it can serve them.
@@ -107,14 +118,185 @@ public final class Node {
         }
     }
 
+    private Service newService(ServiceConfig sc) {
+        Upstream upstream = Upstream.create(sc, Ticker.SYSTEM, listener(sc.name()));
+        try {
+            return new Service(sc, upstream, globalSessions, config.maxConnections(), transport.domainSockets(),
+                    dataPlane.splice());
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("service " + sc.name() + ": cannot resolve a server: " + e.getMessage(), e);
+        }
+    }
+
+    private static ServerStateListener listener(String service) {
+        return (s, change, reason) -> LOG.info("service {} server {}: {} ({})", service, s.name(), change, reason);
+    }
+
+    private void startChecks(Service s) {
+        HealthChecker hc = new HealthChecker(s.upstream(), checks, transport, s::addressOf);
+        HealthChecker old = checkers.put(s, hc);
+        if (old != null) {
+            old.stop();
+        }
+        hc.start();
+    }
+
+    private void stepRamps() {
+        for (Service s : services.values()) {
+            Upstream u = s.upstream();
+            if (u.ramping()) {
+                u.stepRamps();
+            }
+        }
+    }
+
+    /**
+     * Moves the running node to {@code next} in place: services and listen addresses added and
+     * removed, servers added, removed (their sessions run to their end) or changed, strategies,
+     * limits, timeouts and health checks swapped for new sessions, HA election settings. What can
+     * fail (names to resolve, addresses to bind) is done first; if any of it fails, what was
+     * bound is closed and the node runs on as before.
+     *
+     * <p>Settings a live process cannot change are the caller's to refuse ({@code RestartNeeded}).
+     *
+     * @return what changed, one line each, for the log and the operator
+     * @throws IllegalStateException when a step that can fail did; nothing changed
+     */
+    public synchronized List<String> apply(LbConfig next) throws InterruptedException {
+        LbConfig running = config;
+        Map<String, Service> current = services;
+        List<String> changes = new ArrayList<>();
+
+        // 1. What can fail, with nothing yet changed: upstreams and addresses of kept services,
+        //    new services and their listeners, new listen addresses of kept services.
+        Map<Service, Map<String, java.net.SocketAddress>> prepared = new LinkedHashMap<>();
+        Map<String, Service> added = new LinkedHashMap<>();
+        List<Runnable> undo = new ArrayList<>();
+        try {
+            for (ServiceConfig sc : next.services()) {
+                Service s = current.get(sc.name());
+                if (s == null) {
+                    Service made = newService(sc);
+                    dataPlane.listen(made);
+                    undo.add(() -> dataPlane.unlisten(made));
+                    added.put(sc.name(), made);
+                    continue;
+                }
+                if (!sc.equals(s.config())) {
+                    prepared.put(s, s.resolve(sc));
+                }
+                for (HostPort hp : sc.listen()) {
+                    if (!s.config().listen().contains(hp)) {
+                        dataPlane.listen(s, hp);
+                        undo.add(() -> dataPlane.unlisten(s, hp));
+                    }
+                }
+            }
+        } catch (IllegalStateException | UnknownHostException e) {
+            undo.forEach(Runnable::run);
+            throw new IllegalStateException(e.getMessage(), e);
+        } catch (InterruptedException | RuntimeException e) {
+            undo.forEach(Runnable::run);
+            throw e;
+        }
+
+        // 2. The commit: nothing below can fail on the configuration's account.
+        this.config = next;
+        Map<String, Service> after = new LinkedHashMap<>();
+        for (ServiceConfig sc : next.services()) {
+            Service s = current.get(sc.name());
+            if (s == null) {
+                s = added.get(sc.name());
+                startChecks(s);
+                changes.add("service " + sc.name() + " added: listen " + listenText(sc));
+            } else {
+                Map<String, java.net.SocketAddress> resolved = prepared.get(s);
+                if (resolved != null) {
+                    ServiceConfig old = s.config();
+                    // Kept servers keep their state; removed ones retire.
+                    Upstream upstream = Upstream.reload(s.upstream(), sc, Ticker.SYSTEM, listener(sc.name()));
+                    s.reconfigure(sc, upstream, resolved, next.maxConnections());
+                    changes.addAll(ServiceChanges.between(old, sc));
+                    if (!old.healthCheck().equals(sc.healthCheck()) || !old.servers().equals(sc.servers())) {
+                        startChecks(s);
+                    }
+                } else if (running.maxConnections() != next.maxConnections()) {
+                    s.reconfigure(sc, s.upstream(), addressesOf(s), next.maxConnections());
+                }
+                for (HostPort hp : dataPlane.listening(s)) {
+                    if (!sc.listen().contains(hp)) {
+                        dataPlane.unlisten(s, hp);
+                    }
+                }
+            }
+            after.put(sc.name(), s);
+        }
+        for (Service gone : current.values()) {
+            if (!after.containsKey(gone.name())) {
+                retire(gone, next.shutdownTimeout());
+                changes.add("service " + gone.name() + " removed: " + dataPlane.sessions().size(gone)
+                        + " open session(s) run to their end, cut after " + next.shutdownTimeout().toMillis() + "ms");
+            }
+        }
+        services = after;
+        metrics.sync(services());
+        if (running.maxConnections() != next.maxConnections()) {
+            changes.add("max-connections " + running.maxConnections() + " -> " + next.maxConnections());
+        }
+        if (!Objects.equals(running.admin().token(), next.admin().token())) {
+            changes.add("admin token changed");
+        }
+        if (ha != null) {
+            var a = running.ha();
+            var b = next.ha();
+            if (a.priority() != b.priority() || a.preempt() != b.preempt() || !a.preemptDelay().equals(b.preemptDelay())
+                    || !a.notifyScript().equals(b.notifyScript())) {
+                ha.reconfigure(b.priority(), b.preempt(), b.preemptDelay(), b.notifyScript());
+                changes.add("ha: priority " + b.priority() + ", preempt " + b.preempt() + ", preempt-delay "
+                        + b.preemptDelay().toMillis() + "ms, notify '" + b.notifyScript() + "'");
+            }
+        }
+        return changes;
+    }
+
+    private static Map<String, java.net.SocketAddress> addressesOf(Service s) {
+        Map<String, java.net.SocketAddress> m = new LinkedHashMap<>();
+        for (var server : s.upstream().servers()) {
+            m.put(server.name(), s.addressOf(server));
+        }
+        return m;
+    }
+
+    /** A removed service: stops accepting, its sessions run on, and are cut once its shutdown-timeout passed. */
+    private void retire(Service s, Duration timeout) {
+        dataPlane.unlisten(s);
+        HealthChecker hc = checkers.remove(s);
+        if (hc != null) {
+            hc.stop();
+        }
+        for (var server : s.upstream().servers()) {
+            server.admin(org.l4lb.core.upstream.AdminState.DRAINING, "service removed", System.nanoTime());
+        }
+        checks.schedule(() -> {
+            int open = dataPlane.sessions().size(s);
+            if (open > 0) {
+                LOG.warn("service {} (removed): shutdown-timeout passed, cutting {} session(s)", s.name(), open);
+                dataPlane.sessions().endAll(s);
+            }
+        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static String listenText(ServiceConfig c) {
+        return c.listen().stream().map(Object::toString).collect(Collectors.joining(","));
+    }
+
     private void summary(boolean splice, int loops) {
         LOG.info("l4lb {} started: transport {}{}, {} event loop(s), splice {}, admin http://{}/", Main.version(),
                 transport.name(), transport.fallbackCause().isEmpty() ? "" : " (" + transport.fallbackCause() + ")", loops,
                 splice ? "on" : "off", config.admin().listen().text());
-        for (Service s : services) {
+        for (Service s : services.values()) {
             ServiceConfig c = s.config();
-            LOG.info("service {}: listen {} strategy {}{} servers {}", c.name(),
-                    c.listen().stream().map(Object::toString).collect(Collectors.joining(",")),
+            LOG.info("service {}: listen {} strategy {}{} servers {}", c.name(), listenText(c),
                     c.balance().strategy().configName(), c.balance().consistent() ? " consistent" : "",
                     c.servers().stream().map(sv -> sv.name() + " w=" + sv.weight() + (sv.backup() ? " backup" : "")
                             + (sv.down() ? " down" : "")).collect(Collectors.joining(", ")));
@@ -122,7 +304,12 @@ public final class Node {
     }
 
     public List<Service> services() {
-        return List.copyOf(services);
+        return List.copyOf(services.values());
+    }
+
+    /** The running service of that name, if any. */
+    public java.util.Optional<Service> service(String name) {
+        return java.util.Optional.ofNullable(services.get(name));
     }
 
     public Transport transport() {
@@ -135,6 +322,10 @@ public final class Node {
 
     public int openSessions() {
         return dataPlane.sessions().size();
+    }
+
+    public DataPlane dataPlane() {
+        return dataPlane;
     }
 
     /**
@@ -151,7 +342,9 @@ public final class Node {
             ha.handOver(config.ha().advertInterval().multipliedBy(3));
         }
         dataPlane.stopAccepting();
-        checkers.forEach(HealthChecker::stop);
+        synchronized (this) {
+            checkers.values().forEach(HealthChecker::stop);
+        }
         LOG.info("draining: {} open session(s), up to {} ms", openSessions(), timeout.toMillis());
         long deadline = System.nanoTime() + timeout.toNanos();
         while (openSessions() > 0 && System.nanoTime() < deadline) {
@@ -196,6 +389,7 @@ public final class Node {
         return ha;
     }
 
+    /** The configuration in force: the file's, with the runtime changes over it. */
     public LbConfig config() {
         return config;
     }

@@ -20,10 +20,10 @@ final class IpHash implements Balancer {
 
     @Override
     public int pick(Attempt a, long now) {
-        if (a.ipHashTries > 20 || pool.size() < 2) {
+        WeightTable table = weights;
+        if (a.ipHashTries > 20 || pool.size() < 2 || table.total() == 0) {
             return fallback.pick(a, now);
         }
-        WeightTable table = weights;
         int len = a.addressLength == 4 ? 3 : 16;
         int h = a.ipHash;
         while (true) {

@@ -25,10 +25,10 @@ final class ModularHash implements Balancer {
 
     @Override
     public int pick(Attempt a, long now) {
-        if (a.hashTries > 20 || pool.size() < 2) {
+        WeightTable table = weights;
+        if (a.hashTries > 20 || pool.size() < 2 || table.total() == 0) {
             return fallback.pick(a, now);
         }
-        WeightTable table = weights;
         int keyLength = a.key(key);
         while (true) {
             int crc = Crc32.INIT;

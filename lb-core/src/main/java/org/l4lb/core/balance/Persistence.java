@@ -65,6 +65,27 @@ public final class Persistence {
         return index;
     }
 
+    /**
+     * Takes over the entries of the table a reload replaces, as they were last seen, except those
+     * bound to a server this table does not have: those clients are balanced afresh.
+     */
+    public void carry(Persistence previous) {
+        Map<ClientKey, Entry> kept = new LinkedHashMap<>();
+        synchronized (previous.table) {
+            for (Map.Entry<ClientKey, Entry> e : previous.table.entrySet()) {
+                if (indexOf.containsKey(e.getValue().server)) {
+                    Entry copy = new Entry();
+                    copy.server = e.getValue().server;
+                    copy.seen = e.getValue().seen;
+                    kept.put(e.getKey(), copy);
+                }
+            }
+        }
+        synchronized (table) {
+            table.putAll(kept);
+        }
+    }
+
     /** Binds the client to the server it got (again), restarting its timeout. */
     public void remember(Attempt a, int index, long now) {
         synchronized (table) {

@@ -21,10 +21,10 @@ final class RandomTwo implements Balancer {
 
     @Override
     public int pick(Attempt a, long now) {
-        if (pool.size() < 2) {
+        WeightTable table = weights;
+        if (pool.size() < 2 || table.total() == 0) {
             return fallback.pick(a, now);
         }
-        WeightTable table = weights;
         ThreadLocalRandom random = ThreadLocalRandom.current();
         int first = -1;
         for (int tries = 0; tries < 20; tries++) {

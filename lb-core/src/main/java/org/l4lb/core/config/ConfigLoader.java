@@ -57,6 +57,25 @@ public final class ConfigLoader {
         return config;
     }
 
+    /**
+     * One server from parameters given at runtime (the admin API, the state file), validated as a
+     * server object of the file is, over the running configuration's {@code server-defaults}.
+     *
+     * @param params the keys of a server object ({@code address}, {@code weight}, ...) as text
+     * @param source what the parameters came from, where a problem names its file
+     */
+    public static ServerConfig server(Map<String, String> params, com.typesafe.config.Config serverDefaults, String source)
+            throws InvalidConfigException {
+        Problems problems = new Problems(source);
+        ConfigObject obj = ConfigValueFactory.fromMap(new HashMap<>(params), source);
+        com.typesafe.config.Config merged = ConfigFactory.empty().withValue("server-defaults", serverDefaults.root());
+        ServerConfig s = new ServiceReader(defaults(), merged, problems).server(obj, "server");
+        if (!problems.isEmpty() || s == null) {
+            throw new InvalidConfigException(problems.list());
+        }
+        return s;
+    }
+
     /** typesafe-config prefixes its messages with the origin, which our format already carries. */
     private static String stripOrigin(ConfigException e) {
         String m = e.getMessage();
@@ -133,7 +152,9 @@ public final class ConfigLoader {
         if (haReader != null && trackDefaults != null) {
             ha = new HaReader(haReader, defaults, merged).read(services);
         }
-        return new LbConfig(nodeName, eventLoops, transport, splice, maxConnections, shutdownTimeout, adminConfig, services, ha);
+        String stateFile = top.string("state-file");
+        return new LbConfig(nodeName, eventLoops, transport, splice, maxConnections, shutdownTimeout, adminConfig, services, ha,
+                stateFile, merged.getConfig("server-defaults"));
     }
 
     /** A nested object section, its unknown keys reported; null when it is not an object. */

@@ -10,6 +10,8 @@ import java.util.Optional;
  * @param eventLoops event-loop threads; 0 is one per core
  * @param transport the I/O transport the event loops use
  * @param maxConnections client sessions at once over all services; 0 is unlimited
+ * @param stateFile where runtime changes are kept across restarts; empty: nowhere
+ * @param serverDefaults the file's {@code server-defaults} over reference.conf's, for servers added at runtime
  */
 public record LbConfig(
         String nodeName,
@@ -20,7 +22,9 @@ public record LbConfig(
         Duration shutdownTimeout,
         AdminConfig admin,
         List<ServiceConfig> services,
-        HaConfig ha) {
+        HaConfig ha,
+        String stateFile,
+        com.typesafe.config.Config serverDefaults) {
 
     public LbConfig {
         services = List.copyOf(services);

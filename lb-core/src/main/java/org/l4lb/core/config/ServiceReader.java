@@ -141,6 +141,13 @@ final class ServiceReader {
         return servers;
     }
 
+    /** A server object given outside a file (the admin API), validated as one in a file is. */
+    ServerConfig server(ConfigObject obj, String path) {
+        Set<String> known = new HashSet<>(defaults.getObject("server-defaults").keySet());
+        known.add("address");
+        return server(new ConfigReader.Item(0, obj, path), known);
+    }
+
     private ServerConfig server(ConfigReader.Item item, Set<String> known) {
         Config serverDefaults = merged.getConfig("server-defaults");
         Config srv;

@@ -17,7 +17,12 @@ public final class ServerState {
     private final ServerStateListener listener;
     private volatile ServerConfig config;
     private volatile AdminState admin = AdminState.ENABLED;
+    /** The runtime weight now; a ramp moves it step by step ({@link #stepRamp}). */
     private volatile int weight;
+    /** The weight change under way, or null. */
+    private volatile Ramp ramp;
+    /** Removed from its service (reload or API): takes nothing new, its open sessions run to their end. */
+    private volatile boolean retired;
     private volatile ActiveHealth active;
     private volatile PassiveHealth passive;
     /** When the server last became eligible, for the slow-start ramp. */
@@ -41,7 +46,9 @@ public final class ServerState {
         ServerConfig old = this.config;
         this.config = newConfig;
         if (old == null || old.weight() != newConfig.weight()) {
+            // The file changed this very setting: it wins over a runtime weight or ramp.
             this.weight = newConfig.weight();
+            this.ramp = null;
         }
         if (active == null) {
             active = new ActiveHealth(rise, fall, true);
@@ -76,13 +83,61 @@ public final class ServerState {
         }
     }
 
-    /** Runtime weight (nginx {@code weight}); changed through {@link Upstream#weight}. */
+    /** Runtime weight (nginx {@code weight}) now; changed through {@link Upstream#weight}. 0 takes nothing new. */
     public int weight() {
         return weight;
     }
 
+    /** Sets the weight at once, cancelling a ramp. */
     void weight(int w) {
+        this.ramp = null;
         this.weight = w;
+    }
+
+    /** Starts moving the weight linearly from where it is now to {@code target}. */
+    void rampTo(int target, long durationNanos, long now) {
+        this.ramp = new Ramp(weight, target, now, durationNanos);
+    }
+
+    /** The ramp under way, or null. */
+    public Ramp ramp() {
+        return ramp;
+    }
+
+    /** The weight the ramp under way ends at, or the weight when there is none. */
+    public int targetWeight() {
+        Ramp r = ramp;
+        return r == null ? weight : r.to();
+    }
+
+    /**
+     * Moves the weight to where its ramp is at {@code now}; the ramp ends once it has run.
+     *
+     * @return whether the weight changed
+     */
+    boolean stepRamp(long now) {
+        Ramp r = ramp;
+        if (r == null) {
+            return false;
+        }
+        int w = r.at(now);
+        boolean changed = w != weight;
+        weight = w;
+        if (r.done(now)) {
+            ramp = null;
+        }
+        return changed;
+    }
+
+    public boolean retired() {
+        return retired;
+    }
+
+    void retire(String reason) {
+        if (!retired) {
+            retired = true;
+            listener.changed(this, "removed", reason);
+        }
     }
 
     void notifyChange(String change, String reason) {
@@ -103,12 +158,12 @@ public final class ServerState {
 
     /** Picked under the server's admin state and health, ignoring {@code max-conns}. */
     public boolean usable(long now) {
-        return !config.down() && active.up() && passive.available(now);
+        return !retired && !config.down() && active.up() && passive.available(now);
     }
 
-    /** May take a new session now. */
+    /** May take a new session now: weight 0 takes none (HAProxy's weight 0). */
     public boolean eligible(long now) {
-        return admin == AdminState.ENABLED && usable(now) && hasFreeSlot();
+        return admin == AdminState.ENABLED && weight > 0 && usable(now) && hasFreeSlot();
     }
 
     boolean hasFreeSlot() {

@@ -43,6 +43,18 @@ public final class Upstream {
                         config.balance().persistenceMaxEntries());
     }
 
+    /** Retires the servers the next upstream no longer has and hands on the persistence entries it can keep. */
+    private void takeOver(Upstream previous) {
+        for (ServerState s : previous.servers) {
+            if (server(s.name()).orElse(null) != s) {
+                s.retire("no longer in the configuration");
+            }
+        }
+        if (persistence != null && previous.persistence != null) {
+            persistence.carry(previous.persistence);
+        }
+    }
+
     public static Upstream create(ServiceConfig config, Ticker ticker, ServerStateListener listener) {
         return reload(null, config, ticker, listener);
     }
@@ -50,7 +62,8 @@ public final class Upstream {
     /**
      * Builds the upstream of a new config. A server whose address is unchanged keeps its
      * {@link ServerState} (sessions, counters, health, admin state, runtime weight unless the
-     * configured weight changed).
+     * configured weight changed). The previous upstream's other servers are retired: they take no
+     * new session and their open ones run to their end. Persistence entries of kept servers stay.
      */
     public static Upstream reload(Upstream previous, ServiceConfig config, Ticker ticker, ServerStateListener listener) {
         Map<String, ServerState> old = new HashMap<>();
@@ -77,7 +90,11 @@ public final class Upstream {
             }
         }
         int primaryCount = (int) config.servers().stream().filter(s -> !s.backup()).count();
-        return new Upstream(config, ticker, ordered.toArray(new ServerState[0]), primaryCount);
+        Upstream next = new Upstream(config, ticker, ordered.toArray(new ServerState[0]), primaryCount);
+        if (previous != null) {
+            next.takeOver(previous);
+        }
+        return next;
     }
 
     public ServiceConfig config() {
@@ -151,23 +168,68 @@ public final class Upstream {
         return Optional.empty();
     }
 
-    /** Changes a server's runtime weight (gray release), 1..1000. */
+    /** Sets a server's runtime weight at once (0..1000; 0 takes no new session), cancelling a ramp. */
     public void weight(String name, int weight, String reason) {
-        if (weight < 1 || weight > 1000) {
-            throw new IllegalArgumentException("weight must be between 1 and 1000, got " + weight);
+        weight(name, weight, 0, reason);
+    }
+
+    /**
+     * Moves a server's runtime weight (gray release) to {@code weight}, 0..1000: at once when
+     * {@code rampNanos} is 0, else linearly from its weight now over that long. A new change
+     * cancels a ramp under way.
+     */
+    public void weight(String name, int weight, long rampNanos, String reason) {
+        if (weight < 0 || weight > 1000) {
+            throw new IllegalArgumentException("weight must be between 0 and 1000, got " + weight);
+        }
+        if (rampNanos < 0) {
+            throw new IllegalArgumentException("ramp must not be negative");
         }
         ServerState s = server(name).orElseThrow(() -> new IllegalArgumentException(
                 "service '" + config.name() + "' has no server " + name));
         synchronized (this) {
             int old = s.weight();
-            s.weight(weight);
-            primary.weightsChanged();
-            if (backup != null) {
-                backup.weightsChanged();
+            if (rampNanos == 0) {
+                s.weight(weight);
+                weightsChanged();
+                if (old != weight) {
+                    s.notifyChange("weight " + old + " -> " + weight, reason);
+                }
+            } else {
+                s.rampTo(weight, rampNanos, ticker.nanos());
+                s.notifyChange("weight " + old + " -> " + weight + " over " + rampNanos / 1_000_000 + "ms", reason);
             }
-            if (old != weight) {
-                s.notifyChange("weight " + old + " -> " + weight, reason);
+        }
+    }
+
+    /** Moves every ramp under way to where it is now; called often (a second or less) while any runs. */
+    public void stepRamps() {
+        long now = ticker.nanos();
+        boolean changed = false;
+        synchronized (this) {
+            for (ServerState s : servers) {
+                changed |= s.stepRamp(now);
             }
+            if (changed) {
+                weightsChanged();
+            }
+        }
+    }
+
+    /** Whether a weight ramp is under way on any server. */
+    public boolean ramping() {
+        for (ServerState s : servers) {
+            if (s.ramp() != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void weightsChanged() {
+        primary.weightsChanged();
+        if (backup != null) {
+            backup.weightsChanged();
         }
     }
 

@@ -137,7 +137,92 @@ class UpstreamTest {
         up.weight("10.0.0.1:80", 1, "gray release step");
         assertThat(spread(up, 1000)).containsEntry("10.0.0.1:80", 100).containsEntry("10.0.0.2:80", 900);
         assertThat(events).containsExactly("10.0.0.2:80 weight 1 -> 9", "10.0.0.1:80 weight 9 -> 1");
-        assertThatThrownBy(() -> up.weight("10.0.0.1:80", 0, "x")).hasMessageContaining("between 1 and 1000");
+        assertThatThrownBy(() -> up.weight("10.0.0.1:80", -1, "x")).hasMessageContaining("between 0 and 1000");
+        assertThatThrownBy(() -> up.weight("10.0.0.1:80", 1001, "x")).hasMessageContaining("between 0 and 1000");
+    }
+
+    @Test
+    void weightZeroTakesNoNewSessionAndKeepsTheOpenOnes() throws Exception {
+        for (Strategy strategy : Strategy.values()) {
+            Upstream up = Upstream.create(Fixtures.service(strategy, Fixtures.server("10.0.0.1:80", 3),
+                    Fixtures.server("10.0.0.2:80", 1)), clock, log);
+            ServerState a = up.server("10.0.0.1:80").orElseThrow();
+            assertThat(a.tryAcquire()).isTrue();
+            up.weight("10.0.0.1:80", 0, "retire");
+            assertThat(spread(up, 200)).as(strategy.configName()).containsOnlyKeys("10.0.0.2:80");
+            assertThat(a.sessions()).as("the open session stays").isEqualTo(1);
+            up.weight("10.0.0.2:80", 0, "both out");
+            assertThat(spread(up, 10)).as(strategy.configName() + " with every weight 0").containsOnlyKeys("none");
+            a.release();
+        }
+    }
+
+    @Test
+    void aRampMovesTheWeightLinearlyAndANewChangeCancelsIt() throws Exception {
+        Upstream up = Upstream.create(Fixtures.service(Strategy.ROUND_ROBIN, Fixtures.server("10.0.0.1:80", 10),
+                Fixtures.server("10.0.0.2:80", 10)), clock, log);
+        ServerState b = up.server("10.0.0.2:80").orElseThrow();
+        up.weight("10.0.0.2:80", 0, Duration.ofSeconds(100).toNanos(), "gray release");
+        assertThat(b.targetWeight()).isEqualTo(0);
+        assertThat(b.weight()).as("nothing moves before the first step").isEqualTo(10);
+        clock.advance(Duration.ofSeconds(25));
+        up.stepRamps();
+        assertThat(b.weight()).isEqualTo(8);
+        assertThat(b.ramp().leftNanos(clock.nanos())).isEqualTo(Duration.ofSeconds(75).toNanos());
+        assertThat(spread(up, 180)).containsEntry("10.0.0.1:80", 100).containsEntry("10.0.0.2:80", 80);
+        clock.advance(Duration.ofSeconds(50));
+        up.stepRamps();
+        assertThat(b.weight()).isEqualTo(3);
+        clock.advance(Duration.ofSeconds(30));
+        up.stepRamps();
+        assertThat(b.weight()).isZero();
+        assertThat(b.ramp()).as("over").isNull();
+        assertThat(up.ramping()).isFalse();
+        assertThat(spread(up, 50)).containsOnlyKeys("10.0.0.1:80");
+
+        up.weight("10.0.0.2:80", 20, Duration.ofSeconds(10).toNanos(), "back");
+        clock.advance(Duration.ofSeconds(5));
+        up.stepRamps();
+        assertThat(b.weight()).isEqualTo(10);
+        up.weight("10.0.0.2:80", 4, "enough");
+        assertThat(b.ramp()).as("a new change cancels the ramp").isNull();
+        clock.advance(Duration.ofSeconds(5));
+        up.stepRamps();
+        assertThat(b.weight()).isEqualTo(4);
+    }
+
+    @Test
+    void reloadRetiresRemovedServersAndKeepsStickyClientsOfKeptOnes() throws Exception {
+        BalanceConfig sticky = new BalanceConfig(Strategy.ROUND_ROBIN, HashKey.SOURCE_IP, false, Duration.ofSeconds(60), 100);
+        Upstream before = Upstream.create(Fixtures.service(sticky, Fixtures.server("10.0.0.1:80", 1),
+                Fixtures.server("10.0.0.2:80", 1)), clock, log);
+        Map<Integer, ServerState> bound = new LinkedHashMap<>();
+        for (int c = 1; c <= 10; c++) {
+            ServerState s = before.select(before.newAttempt().reset(client(c), c));
+            bound.put(c, s);
+            if (c != 2) {
+                s.release();
+            }
+        }
+        ServerState gone = before.server("10.0.0.2:80").orElseThrow();
+        BalanceConfig stickyLeast = new BalanceConfig(Strategy.LEAST_CONN, HashKey.SOURCE_IP, false, Duration.ofSeconds(60), 100);
+        Upstream after = Upstream.reload(before, Fixtures.service(stickyLeast, Fixtures.server("10.0.0.1:80", 1),
+                Fixtures.server("10.0.0.3:80", 1)), clock, log);
+        assertThat(gone.retired()).isTrue();
+        assertThat(events).contains("10.0.0.2:80 removed");
+        assertThat(gone.eligible(clock.nanos())).isFalse();
+        assertThat(before.select(before.newAttempt().reset(client(99), 99))).as("not from the old upstream either")
+                .isNotSameAs(gone);
+        for (var e : bound.entrySet()) {
+            ServerState s = after.select(after.newAttempt().reset(client(e.getKey()), 100 + e.getKey()));
+            s.release();
+            if (e.getValue().name().equals("10.0.0.1:80")) {
+                assertThat(s).as("client " + e.getKey() + " stays on its kept server").isSameAs(e.getValue());
+            } else {
+                assertThat(s.name()).isNotEqualTo("10.0.0.2:80");
+            }
+        }
+        assertThat(bound.get(2).sessions()).as("an open session on a removed server runs on").isEqualTo(1);
     }
 
     @Test

@@ -25,18 +25,22 @@ import java.security.MessageDigest;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.l4lb.core.config.AdminConfig;
 import org.l4lb.core.upstream.AdminState;
 import org.l4lb.tcp.Main;
 import org.l4lb.tcp.Node;
-import org.l4lb.tcp.proxy.Service;
+import org.l4lb.tcp.Operations;
 import org.l4lb.tcp.transport.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The admin endpoint: {@code GET /metrics} (Prometheus text), {@code GET /status} (JSON), and,
- * with the admin token, {@code POST /servers?service=S&server=ADDR&weight=N} or {@code &state=enabled|draining|disabled}.
+ * with the admin token: {@code POST /reload}; {@code POST /servers?service=S&server=ADDR} with
+ * {@code weight=N} (and {@code ramp=5m}) or {@code state=enabled|draining|disabled}; {@code POST
+ * /servers?service=S&address=ADDR} with any server parameter of the configuration to add one;
+ * {@code DELETE /servers?service=S&server=ADDR} to remove one.
  */
 public final class AdminServer {
 
@@ -47,14 +51,26 @@ public final class AdminServer {
     private final EventLoopGroup group;
     private final Metrics metrics;
     private final Node node;
+    private final Operations operations;
+    /** Where changes run, one at a time, off the event loops. */
+    private final java.util.concurrent.ExecutorService changes = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "l4lb-admin-change");
+        t.setDaemon(true);
+        return t;
+    });
     private Channel channel;
 
-    public AdminServer(AdminConfig config, Transport transport, EventLoopGroup group, Metrics metrics, Node node) {
+    /** Changes of a server that exists; any other parameter of a POST makes it an addition. */
+    private static final Set<String> CHANGE_KEYS = Set.of("service", "server", "weight", "ramp", "state");
+
+    public AdminServer(AdminConfig config, Transport transport, EventLoopGroup group, Metrics metrics, Node node,
+            Operations operations) {
         this.config = config;
         this.transport = transport;
         this.group = group;
         this.metrics = metrics;
         this.node = node;
+        this.operations = operations;
     }
 
     public void start() throws InterruptedException {
@@ -70,6 +86,7 @@ public final class AdminServer {
     }
 
     public void stop() {
+        changes.shutdown();
         if (channel != null) {
             channel.close().syncUninterruptibly();
         }
@@ -86,12 +103,22 @@ public final class AdminServer {
             } else if (req.method() == HttpMethod.GET && q.path().equals("/status")) {
                 resp = text(HttpResponseStatus.OK, StatusJson.write(StatusView.of(node, Main.version())) + "\n",
                         "application/json");
-            } else if (req.method() == HttpMethod.POST && q.path().equals("/servers")) {
-                resp = change(req, q.parameters());
+            } else if ((req.method() == HttpMethod.POST || req.method() == HttpMethod.DELETE) && q.path().equals("/servers")
+                    || req.method() == HttpMethod.POST && q.path().equals("/reload")) {
+                // A change may bind listeners and wait for them: never on an event loop.
+                boolean keepAlive = HttpUtil.isKeepAlive(req);
+                String auth = req.headers().get(HttpHeaderNames.AUTHORIZATION, "");
+                HttpMethod method = req.method();
+                changes.execute(() -> respond(ctx, change(ctx, method, auth, q), keepAlive));
+                return;
             } else {
-                resp = text(HttpResponseStatus.NOT_FOUND, "GET /metrics, GET /status, POST /servers\n", "text/plain");
+                resp = text(HttpResponseStatus.NOT_FOUND,
+                        "GET /metrics, GET /status, POST /reload, POST /servers, DELETE /servers\n", "text/plain");
             }
-            boolean keepAlive = HttpUtil.isKeepAlive(req);
+            respond(ctx, resp, HttpUtil.isKeepAlive(req));
+        }
+
+        private void respond(ChannelHandlerContext ctx, FullHttpResponse resp, boolean keepAlive) {
             HttpUtil.setKeepAlive(resp, keepAlive);
             var f = ctx.writeAndFlush(resp);
             if (!keepAlive) {
@@ -99,35 +126,106 @@ public final class AdminServer {
             }
         }
 
-        private FullHttpResponse change(FullHttpRequest req, Map<String, List<String>> p) {
-            if (config.token().isEmpty()) {
+        private FullHttpResponse change(ChannelHandlerContext ctx, HttpMethod method, String auth, QueryStringDecoder q) {
+            String token = operations.token();
+            if (token.isEmpty()) {
                 return text(HttpResponseStatus.FORBIDDEN, "runtime changes are off: set admin.token\n", "text/plain");
             }
-            String auth = req.headers().get(HttpHeaderNames.AUTHORIZATION, "");
             if (!MessageDigest.isEqual(auth.getBytes(StandardCharsets.UTF_8),
-                    ("Bearer " + config.token()).getBytes(StandardCharsets.UTF_8))) {
+                    ("Bearer " + token).getBytes(StandardCharsets.UTF_8))) {
                 return text(HttpResponseStatus.UNAUTHORIZED, "bad or missing bearer token\n", "text/plain");
             }
-            String serviceName = first(p, "service");
-            String server = first(p, "server");
-            Service service = node.services().stream().filter(s -> s.name().equals(serviceName)).findFirst().orElse(null);
-            if (service == null || server == null) {
-                return text(HttpResponseStatus.NOT_FOUND, "no such service; give service= and server=\n", "text/plain");
-            }
+            String who = "admin API from " + clientOf(ctx);
+            Map<String, List<String>> p = q.parameters();
             try {
-                String weight = first(p, "weight");
-                String state = first(p, "state");
-                if (weight != null) {
-                    service.upstream().weight(server, Integer.parseInt(weight), "admin API");
+                if (q.path().equals("/reload")) {
+                    Operations.Outcome o = operations.reload(who);
+                    return text(o.applied() ? HttpResponseStatus.OK : HttpResponseStatus.BAD_REQUEST,
+                            String.join("\n", o.lines()) + "\n", "text/plain");
                 }
-                if (state != null) {
-                    service.upstream().admin(server, AdminState.valueOf(state.toUpperCase(Locale.ROOT)), "admin API");
+                List<String> repeated = p.entrySet().stream().filter(e -> e.getValue().size() > 1).map(Map.Entry::getKey).toList();
+                if (!repeated.isEmpty()) {
+                    throw new Operations.Refused(400, "given more than once: " + String.join(", ", repeated));
                 }
-                LOG.info("admin API: service {} server {}: weight={} state={}", serviceName, server, weight, state);
+                String service = first(p, "service");
+                if (method == HttpMethod.DELETE) {
+                    unknown(p, Set.of("service", "server"));
+                    operations.remove(service, first(p, "server"), who);
+                } else if (p.containsKey("address")) {
+                    Map<String, String> params = new java.util.LinkedHashMap<>();
+                    p.forEach((k, v) -> {
+                        if (!k.equals("service")) {
+                            params.put(k, v.get(0));
+                        }
+                    });
+                    operations.add(service, params, who);
+                } else {
+                    unknown(p, CHANGE_KEYS);
+                    String server = first(p, "server");
+                    String weight = first(p, "weight");
+                    String ramp = first(p, "ramp");
+                    String state = first(p, "state");
+                    if (weight == null && state == null) {
+                        throw new Operations.Refused(400, "give weight=N (and ramp=DURATION) or state=enabled|draining|disabled;"
+                                + " to add a server, address=ADDR");
+                    }
+                    if (ramp != null && weight == null) {
+                        throw new Operations.Refused(400, "ramp needs weight=N");
+                    }
+                    if (weight != null) {
+                        operations.weight(service, server, integer("weight", weight), ramp == null ? 0 : duration("ramp", ramp), who);
+                    }
+                    if (state != null) {
+                        operations.admin(service, server, adminState(state), who);
+                    }
+                }
                 return text(HttpResponseStatus.OK, "ok\n", "text/plain");
-            } catch (IllegalArgumentException e) {
-                return text(HttpResponseStatus.BAD_REQUEST, e.getMessage() + "\n", "text/plain");
+            } catch (Operations.Refused e) {
+                return text(HttpResponseStatus.valueOf(e.status()), e.getMessage() + "\n", "text/plain");
             }
+        }
+
+        private static void unknown(Map<String, List<String>> p, Set<String> known) throws Operations.Refused {
+            List<String> unknown = p.keySet().stream().filter(k -> !known.contains(k)).sorted().toList();
+            if (!unknown.isEmpty()) {
+                throw new Operations.Refused(400, "unknown parameter(s): " + String.join(", ", unknown)
+                        + " (known: " + String.join(", ", known.stream().sorted().toList()) + ")");
+            }
+        }
+
+        private static int integer(String key, String value) throws Operations.Refused {
+            try {
+                return Integer.parseInt(value.trim());
+            } catch (NumberFormatException e) {
+                throw new Operations.Refused(400, key + ": not a whole number: '" + value + "'");
+            }
+        }
+
+        /** A duration as the configuration writes one (500ms, 30s, 5m). */
+        private static long duration(String key, String value) throws Operations.Refused {
+            try {
+                long n = com.typesafe.config.ConfigFactory.empty()
+                        .withValue(key, com.typesafe.config.ConfigValueFactory.fromAnyRef(value)).getDuration(key).toNanos();
+                if (n < 0) {
+                    throw new Operations.Refused(400, key + ": must not be negative");
+                }
+                return n;
+            } catch (com.typesafe.config.ConfigException e) {
+                throw new Operations.Refused(400, key + ": not a duration such as 30s or 5m: '" + value + "'");
+            }
+        }
+
+        private static AdminState adminState(String value) throws Operations.Refused {
+            try {
+                return AdminState.valueOf(value.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new Operations.Refused(400, "state: one of enabled, draining, disabled, not '" + value + "'");
+            }
+        }
+
+        private static String clientOf(ChannelHandlerContext ctx) {
+            return ctx.channel().remoteAddress() instanceof InetSocketAddress a
+                    ? a.getAddress().getHostAddress() + ":" + a.getPort() : String.valueOf(ctx.channel().remoteAddress());
         }
 
         private static String first(Map<String, List<String>> p, String key) {

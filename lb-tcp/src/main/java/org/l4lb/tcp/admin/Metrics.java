@@ -8,7 +8,12 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.netty.util.internal.PlatformDependent;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import io.micrometer.core.instrument.Meter;
 import org.l4lb.core.upstream.AdminState;
 import org.l4lb.core.upstream.ServerState;
 import org.l4lb.ha.HaNode;
@@ -24,6 +29,8 @@ import org.l4lb.tcp.proxy.SessionEnd;
 public final class Metrics {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    /** The meters of each service and server, by identity, so those that leave can be removed. */
+    private final Map<Object, List<Meter>> meters = new IdentityHashMap<>();
 
     public Metrics(List<Service> services, HaNode ha) {
         if (ha != null) {
@@ -43,41 +50,73 @@ public final class Metrics {
         // Netty's pooled direct buffers bypass the JVM's buffer-pool accounting: count them here.
         Gauge.builder("l4lb.netty.direct.memory.used", PlatformDependent::usedDirectMemory).baseUnit("bytes")
                 .description("Direct memory Netty holds (pooled buffers included)").register(registry);
+        sync(services);
+    }
+
+    /**
+     * Registers the meters of services and servers that are new and removes those of the ones
+     * that are gone (a reload, a server added or removed). A service or server that stays keeps its
+     * meters, which read the same counters as before: counters never go back.
+     */
+    public synchronized void sync(List<Service> services) {
+        Set<Object> live = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         for (Service svc : services) {
-            Tags t = Tags.of("service", svc.name());
-            Gauge.builder("l4lb.service.sessions.active", svc, Service::activeSessions).tags(t)
-                    .description("Client sessions open now").register(registry);
-            FunctionCounter.builder("l4lb.service.sessions", svc, Service::totalSessions).tags(t)
-                    .description("Client sessions admitted").register(registry);
-            FunctionCounter.builder("l4lb.service.retries", svc, Service::retries).tags(t)
-                    .description("Connects retried on another server (next-upstream)").register(registry);
-            for (Refusal r : Refusal.values()) {
-                FunctionCounter.builder("l4lb.service.refused", svc, s -> s.refusals(r)).tags(t.and("reason", r.label()))
-                        .description("Client connections refused before reaching a server").register(registry);
-            }
-            for (SessionEnd e : SessionEnd.values()) {
-                FunctionCounter.builder("l4lb.service.sessions.ended", svc, s -> s.ends(e)).tags(t.and("end", e.label()))
-                        .description("Sessions by how they ended").register(registry);
-            }
+            live.add(svc);
+            meters.computeIfAbsent(svc, k -> register(svc));
             for (ServerState server : svc.upstream().servers()) {
-                Tags st = t.and("server", server.name());
-                Gauge.builder("l4lb.server.sessions.active", server, ServerState::sessions).tags(st).register(registry);
-                FunctionCounter.builder("l4lb.server.sessions", server, ServerState::totalSessions).tags(st).register(registry);
-                FunctionCounter.builder("l4lb.server.bytes", server, ServerState::bytesToServer)
-                        .tags(st.and("direction", "to-server")).register(registry);
-                FunctionCounter.builder("l4lb.server.bytes", server, ServerState::bytesToClient)
-                        .tags(st.and("direction", "to-client")).register(registry);
-                FunctionCounter.builder("l4lb.server.connect.failures", server, ServerState::connectFailures).tags(st)
-                        .description("Failed connects (refused, reset, timed out)").register(registry);
-                Gauge.builder("l4lb.server.health.up", server, s -> s.activeUp() ? 1 : 0).tags(st)
-                        .description("Active health check state (1 up)").register(registry);
-                Gauge.builder("l4lb.server.eligible", server, s -> s.eligible(System.nanoTime()) ? 1 : 0).tags(st)
-                        .description("Whether it may take a new session now").register(registry);
-                Gauge.builder("l4lb.server.weight", server, ServerState::weight).tags(st).register(registry);
-                Gauge.builder("l4lb.server.admin.enabled", server, s -> s.admin() == AdminState.ENABLED ? 1 : 0).tags(st)
-                        .register(registry);
+                live.add(server);
+                meters.computeIfAbsent(server, k -> register(svc, server));
             }
         }
+        for (var it = meters.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (!live.contains(e.getKey())) {
+                e.getValue().forEach(registry::remove);
+                it.remove();
+            }
+        }
+    }
+
+    private List<Meter> register(Service svc) {
+        List<Meter> m = new ArrayList<>();
+        Tags t = Tags.of("service", svc.name());
+        m.add(Gauge.builder("l4lb.service.sessions.active", svc, Service::activeSessions).tags(t)
+                .description("Client sessions open now").register(registry));
+        m.add(FunctionCounter.builder("l4lb.service.sessions", svc, Service::totalSessions).tags(t)
+                .description("Client sessions admitted").register(registry));
+        m.add(FunctionCounter.builder("l4lb.service.retries", svc, Service::retries).tags(t)
+                .description("Connects retried on another server (next-upstream)").register(registry));
+        for (Refusal r : Refusal.values()) {
+            m.add(FunctionCounter.builder("l4lb.service.refused", svc, s -> s.refusals(r)).tags(t.and("reason", r.label()))
+                    .description("Client connections refused before reaching a server").register(registry));
+        }
+        for (SessionEnd e : SessionEnd.values()) {
+            m.add(FunctionCounter.builder("l4lb.service.sessions.ended", svc, s -> s.ends(e)).tags(t.and("end", e.label()))
+                    .description("Sessions by how they ended").register(registry));
+        }
+        return m;
+    }
+
+    private List<Meter> register(Service svc, ServerState server) {
+        List<Meter> m = new ArrayList<>();
+        Tags st = Tags.of("service", svc.name(), "server", server.name());
+        m.add(Gauge.builder("l4lb.server.sessions.active", server, ServerState::sessions).tags(st).register(registry));
+        m.add(FunctionCounter.builder("l4lb.server.sessions", server, ServerState::totalSessions).tags(st).register(registry));
+        m.add(FunctionCounter.builder("l4lb.server.bytes", server, ServerState::bytesToServer)
+                .tags(st.and("direction", "to-server")).register(registry));
+        m.add(FunctionCounter.builder("l4lb.server.bytes", server, ServerState::bytesToClient)
+                .tags(st.and("direction", "to-client")).register(registry));
+        m.add(FunctionCounter.builder("l4lb.server.connect.failures", server, ServerState::connectFailures).tags(st)
+                .description("Failed connects (refused, reset, timed out)").register(registry));
+        m.add(Gauge.builder("l4lb.server.health.up", server, s -> s.activeUp() ? 1 : 0).tags(st)
+                .description("Active health check state (1 up)").register(registry));
+        m.add(Gauge.builder("l4lb.server.eligible", server, s -> s.eligible(System.nanoTime()) ? 1 : 0).tags(st)
+                .description("Whether it may take a new session now").register(registry));
+        m.add(Gauge.builder("l4lb.server.weight", server, ServerState::weight).tags(st)
+                .description("Runtime weight now (a ramp moves it)").register(registry));
+        m.add(Gauge.builder("l4lb.server.admin.enabled", server, s -> s.admin() == AdminState.ENABLED ? 1 : 0).tags(st)
+                .register(registry));
+        return m;
     }
 
     public String scrape() {

@@ -12,25 +12,35 @@ import org.l4lb.core.acl.AccessList;
  */
 public final class Admission {
 
-    private final AccessList access;
     private final AtomicInteger global;
-    private final int globalMax;
     private final AtomicInteger service = new AtomicInteger();
-    private final int serviceMax;
-    private final int perClientMax;
+    /** The limits a reload may change; the counts above carry on. */
+    private volatile Limits limits;
+
+    private record Limits(AccessList access, int globalMax, int serviceMax, int perClientMax) {
+    }
     private final ConcurrentHashMap<InetAddress, AtomicInteger> perClient = new ConcurrentHashMap<>();
 
     public Admission(AccessList access, AtomicInteger global, int globalMax, int serviceMax, int perClientMax) {
-        this.access = access;
         this.global = global;
-        this.globalMax = globalMax;
-        this.serviceMax = serviceMax;
-        this.perClientMax = perClientMax;
+        this.limits = new Limits(access, globalMax, serviceMax, perClientMax);
+    }
+
+    /**
+     * New limits for new sessions (a reload); open sessions keep their places. A session admitted
+     * while the per-client limit was off is not counted against its client afterwards.
+     */
+    public void reconfigure(AccessList access, int globalMax, int serviceMax, int perClientMax) {
+        this.limits = new Limits(access, globalMax, serviceMax, perClientMax);
     }
 
     /** @return null when admitted (the caller must {@link #release} later), else why not */
     public Refusal admit(InetAddress client) {
-        if (!access.permits(client.getAddress())) {
+        Limits l = limits;
+        int globalMax = l.globalMax();
+        int serviceMax = l.serviceMax();
+        int perClientMax = l.perClientMax();
+        if (!l.access().permits(client.getAddress())) {
             return Refusal.DENIED;
         }
         if (!take(global, globalMax)) {
@@ -60,7 +70,8 @@ public final class Admission {
     }
 
     public void release(InetAddress client) {
-        if (perClientMax > 0) {
+        // Also after the limit was turned off, so the counts it left behind drain away.
+        if (limits.perClientMax() > 0 || !perClient.isEmpty()) {
             perClient.computeIfPresent(client, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
         }
         service.decrementAndGet();

@@ -43,7 +43,7 @@ final class Connector {
             }
             s.service.retried();
         }
-        ServerState server = s.service.upstream().select(s.attempt);
+        ServerState server = s.upstream.select(s.attempt);
         if (server == null) {
             if (picks == 0) {
                 s.service.problem("no-server", "no server can take a session (all down, disabled or full)");
@@ -55,6 +55,13 @@ final class Connector {
         // A channel made and registered by hand rather than by a Bootstrap: a clone per connection
         // copied its option maps and went through the resolver for an address already resolved.
         SocketAddress address = s.service.addressOf(server);
+        if (address == null) {
+            // Removed by a reload between the pick and here: on to the next server.
+            server.release();
+            s.server = null;
+            connect(s);
+            return;
+        }
         Channel backend = transport.newSocketChannel(address);
         ChannelConfig c = backend.config();
         c.setAutoRead(false);

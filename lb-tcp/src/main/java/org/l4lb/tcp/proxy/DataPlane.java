@@ -12,6 +12,8 @@ import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.l4lb.core.config.HostPort;
 import org.l4lb.core.config.InetLiteral;
 import org.l4lb.tcp.transport.Transport;
@@ -30,7 +32,8 @@ public final class DataPlane {
     private final EventLoopGroup workers;
     private final SessionRegistry sessions = new SessionRegistry();
     private final Connector connector;
-    private final List<Channel> listeners = new ArrayList<>();
+    /** Service -> listen address -> its listening sockets (one per event loop with SO_REUSEPORT). */
+    private final Map<Service, Map<HostPort, List<Channel>>> listeners = new ConcurrentHashMap<>();
     private final boolean splice;
 
     public DataPlane(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers, boolean splice) {
@@ -49,10 +52,24 @@ public final class DataPlane {
         return sessions;
     }
 
-    /** Binds every listen address of the service; throws if one cannot be bound. */
+    /** Binds every listen address of the service; throws if one cannot be bound, having closed what it bound. */
     public void listen(Service service) throws InterruptedException {
-        SessionOptions options = SessionOptions.of(service.config(), splice);
-        for (HostPort hp : service.config().listen()) {
+        List<HostPort> bound = new ArrayList<>();
+        try {
+            for (HostPort hp : service.config().listen()) {
+                listen(service, hp);
+                bound.add(hp);
+            }
+        } catch (InterruptedException | RuntimeException e) {
+            bound.forEach(hp -> unlisten(service, hp));
+            throw e;
+        }
+    }
+
+    /** Binds one listen address of the service; throws if it cannot be bound, having closed what it bound. */
+    public void listen(Service service, HostPort hp) throws InterruptedException {
+        List<Channel> channels = new ArrayList<>();
+        try {
             if (transport.reusePort() != null) {
                 // One listening socket per event loop (SO_REUSEPORT): the kernel spreads new
                 // connections over them, and each is accepted, proxied and connected onward on one
@@ -60,14 +77,41 @@ public final class DataPlane {
                 for (EventExecutor e : workers) {
                     EventLoop loop = (EventLoop) e;
                     InetSocketAddress local = socketAddress(hp);
-                    listeners.add(bind(service, hp, bootstrap(service, options, loop, loop, local)
+                    channels.add(bind(service, hp, bootstrap(service, loop, loop, local)
                             .option(transport.reusePort(), true), local));
                 }
             } else {
                 InetSocketAddress local = socketAddress(hp);
-                listeners.add(bind(service, hp, bootstrap(service, options, acceptors, workers, local), local));
+                channels.add(bind(service, hp, bootstrap(service, acceptors, workers, local), local));
             }
+        } catch (InterruptedException | RuntimeException e) {
+            channels.forEach(ch -> ch.close().syncUninterruptibly());
+            throw e;
         }
+        listeners.computeIfAbsent(service, k -> new ConcurrentHashMap<>()).put(hp, channels);
+    }
+
+    /** Stops accepting on one listen address of the service; its open sessions go on. */
+    public void unlisten(Service service, HostPort hp) {
+        Map<HostPort, List<Channel>> of = listeners.get(service);
+        List<Channel> channels = of == null ? null : of.remove(hp);
+        if (channels != null) {
+            channels.forEach(ch -> ch.close().syncUninterruptibly());
+        }
+    }
+
+    /** Stops accepting for the service; its open sessions go on. */
+    public void unlisten(Service service) {
+        Map<HostPort, List<Channel>> of = listeners.remove(service);
+        if (of != null) {
+            of.values().forEach(channels -> channels.forEach(ch -> ch.close().syncUninterruptibly()));
+        }
+    }
+
+    /** The addresses the service listens on now. */
+    public java.util.Set<HostPort> listening(Service service) {
+        Map<HostPort, List<Channel>> of = listeners.get(service);
+        return of == null ? java.util.Set.of() : java.util.Set.copyOf(of.keySet());
     }
 
     /** Binds, or says which service and address could not be, and what usually is the matter. */
@@ -88,7 +132,7 @@ public final class DataPlane {
         }
     }
 
-    private ServerBootstrap bootstrap(Service service, SessionOptions options, EventLoopGroup parent, EventLoopGroup children,
+    private ServerBootstrap bootstrap(Service service, EventLoopGroup parent, EventLoopGroup children,
             InetSocketAddress local) {
         // TCP_NODELAY is the transports' default: setting it again cost a setsockopt per session.
         return new ServerBootstrap().group(parent, children).channelFactory(transport.serverChannelFactory(local))
@@ -104,6 +148,7 @@ public final class DataPlane {
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        SessionOptions options = service.options();
                         Session session = new Session(service, ch, options);
                         // Before the first read: the transport caches the handle it makes.
                         ch.config().setRecvByteBufAllocator(new CountingAllocator(session, true));
@@ -124,13 +169,15 @@ public final class DataPlane {
     }
 
     public List<Channel> listeners() {
-        return List.copyOf(listeners);
+        List<Channel> all = new ArrayList<>();
+        listeners.values().forEach(of -> of.values().forEach(all::addAll));
+        return all;
     }
 
     /** Stops accepting; open sessions go on. */
     public void stopAccepting() {
-        for (Channel ch : listeners) {
-            ch.close().syncUninterruptibly();
+        for (Service s : List.copyOf(listeners.keySet())) {
+            unlisten(s);
         }
     }
 }

@@ -95,7 +95,8 @@ final class Frontend extends ChannelInboundHandlerAdapter {
             return;
         }
         session.admitted();
-        session.attempt = service.upstream().newAttempt().reset(session.clientAddress.getAddress(),
+        session.upstream = service.upstream();
+        session.attempt = session.upstream.newAttempt().reset(session.clientAddress.getAddress(),
                 session.clientAddress.getPort());
         connector.connect(session);
     }

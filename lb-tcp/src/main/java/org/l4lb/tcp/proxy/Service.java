@@ -3,12 +3,14 @@ package org.l4lb.tcp.proxy;
 import java.net.SocketAddress;
 import java.net.UnknownHostException;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import org.l4lb.core.config.ServerConfig;
 import org.l4lb.core.config.ServiceConfig;
 import org.l4lb.core.upstream.ServerState;
 import org.l4lb.core.upstream.Upstream;
@@ -18,16 +20,24 @@ import org.l4lb.tcp.admission.Refusal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** One service at run time: its config, upstream, admission limits, server addresses and counters. */
+/**
+ * One service at run time: its config, upstream, admission limits, server addresses and counters.
+ * A reload replaces the config, the upstream and the limits in place ({@link #reconfigure}); the
+ * counters carry on, and a session keeps the upstream it started with.
+ */
 public final class Service {
 
     private static final Logger LOG = LoggerFactory.getLogger(Service.class);
     private static final long LOG_INTERVAL = TimeUnit.SECONDS.toNanos(10);
 
-    private final ServiceConfig config;
-    private final Upstream upstream;
+    private final boolean splice;
+    private final boolean domainSockets;
+    private volatile ServiceConfig config;
+    private volatile Upstream upstream;
+    private volatile SessionOptions options;
     private final Admission admission;
-    private final Map<ServerState, SocketAddress> addresses = new IdentityHashMap<>();
+    /** Replaced whole, never changed in place: read on every connect without a lock. */
+    private volatile Map<ServerState, SocketAddress> addresses = Map.of();
     private final LongAdder sessions = new LongAdder();
     private final LongAdder retries = new LongAdder();
     private final Map<Refusal, LongAdder> refusals = new EnumMap<>(Refusal.class);
@@ -36,14 +46,15 @@ public final class Service {
     private final Map<String, RateLimitedLog> logs = new ConcurrentHashMap<>();
 
     public Service(ServiceConfig config, Upstream upstream, AtomicInteger globalSessions, int globalMax,
-            boolean domainSockets) throws UnknownHostException {
+            boolean domainSockets, boolean splice) throws UnknownHostException {
+        this.splice = splice;
+        this.domainSockets = domainSockets;
         this.config = config;
         this.upstream = upstream;
+        this.options = SessionOptions.of(config, splice);
         this.admission = new Admission(config.access(), globalSessions, globalMax, config.maxConnections(),
                 config.maxConnectionsPerClient());
-        for (ServerState s : upstream.servers()) {
-            addresses.put(s, ServerAddresses.resolve(s.config().address(), domainSockets));
-        }
+        this.addresses = resolve(upstream, Map.of());
         for (Refusal r : Refusal.values()) {
             refusals.put(r, new LongAdder());
         }
@@ -52,8 +63,60 @@ public final class Service {
         }
     }
 
+    /** Socket addresses of the upstream's servers: kept ones are not resolved again. */
+    private Map<ServerState, SocketAddress> resolve(Upstream next, Map<ServerState, SocketAddress> known)
+            throws UnknownHostException {
+        Map<String, SocketAddress> byName = new HashMap<>();
+        known.forEach((server, address) -> byName.put(server.name(), address));
+        Map<ServerState, SocketAddress> m = new IdentityHashMap<>();
+        for (ServerState s : next.servers()) {
+            SocketAddress a = byName.get(s.name());
+            m.put(s, a != null ? a : ServerAddresses.resolve(s.config().address(), domainSockets));
+        }
+        return m;
+    }
+
+    /**
+     * Resolves the servers of {@code next} this service does not have yet: the part of a reload
+     * that can fail, done before anything changes.
+     *
+     * @return server name -> socket address, for {@link #reconfigure}
+     */
+    public Map<String, SocketAddress> resolve(ServiceConfig next) throws UnknownHostException {
+        Map<String, SocketAddress> byName = new HashMap<>();
+        addresses.forEach((server, address) -> byName.put(server.name(), address));
+        Map<String, SocketAddress> m = new HashMap<>();
+        for (ServerConfig sc : next.servers()) {
+            SocketAddress a = byName.get(sc.name());
+            m.put(sc.name(), a != null ? a : ServerAddresses.resolve(sc.address(), domainSockets));
+        }
+        return m;
+    }
+
+    /**
+     * Takes a new configuration for new sessions (a reload). Open sessions keep the upstream and
+     * options they started with; servers that left run their sessions to their end.
+     *
+     * @param resolved what {@link #resolve(ServiceConfig)} gave for {@code c}
+     */
+    public void reconfigure(ServiceConfig c, Upstream next, Map<String, SocketAddress> resolved, int globalMax) {
+        Map<ServerState, SocketAddress> m = new IdentityHashMap<>();
+        for (ServerState s : next.servers()) {
+            m.put(s, resolved.get(s.name()));
+        }
+        admission.reconfigure(c.access(), globalMax, c.maxConnections(), c.maxConnectionsPerClient());
+        this.addresses = m;
+        this.options = SessionOptions.of(c, splice);
+        this.config = c;
+        this.upstream = next;
+    }
+
     public String name() {
         return config.name();
+    }
+
+    SessionOptions options() {
+        return options;
     }
 
     public ServiceConfig config() {

@@ -36,6 +36,8 @@ final class Session {
     InetSocketAddress clientAddress;
     /** Where the client connected to: the PROXY header's destination when accepted. */
     InetSocketAddress localAddress;
+    /** The servers this session picks from: the service's when it started, whatever a reload does since. */
+    org.l4lb.core.upstream.Upstream upstream;
     /** The picking state while a server is sought; dropped once connected (tries keeps its count). */
     Attempt attempt;
     private int tries;

@@ -17,6 +17,26 @@ public final class SessionRegistry {
         return open.size();
     }
 
+    /** Open sessions of one service. */
+    public int size(Service service) {
+        int n = 0;
+        for (Session s : open) {
+            if (s.service == service) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Ends the open sessions of a service a reload removed, once its shutdown-timeout passed. */
+    public void endAll(Service service) {
+        for (Session s : open) {
+            if (s.service == service) {
+                s.client.eventLoop().execute(() -> s.end(SessionEnd.SHUTDOWN));
+            }
+        }
+    }
+
     /** Ends every open session (shutdown-timeout passed). */
     public void endAll() {
         for (Session s : open) {

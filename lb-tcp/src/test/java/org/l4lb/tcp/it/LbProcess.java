@@ -29,11 +29,49 @@ final class LbProcess implements AutoCloseable {
     private final Process process;
     private final Path log;
     final int adminPort;
+    /** The node's file, and what start put around the test's config in it. */
+    final Path conf;
+    private final String transportLine;
 
-    private LbProcess(Process process, Path log, int adminPort) {
+    private LbProcess(Process process, Path log, int adminPort, Path conf, String transportLine) {
         this.process = process;
         this.log = log;
         this.adminPort = adminPort;
+        this.conf = conf;
+        this.transportLine = transportLine;
+    }
+
+    /** Writes {@code config} to the node's file as {@link #start} did (same admin listener and transport), for a reload. */
+    void rewrite(String config) throws IOException {
+        Path tmp = conf.resolveSibling(conf.getFileName() + ".new");
+        Files.writeString(tmp, fileText(transportLine, config, adminPort));
+        Files.move(tmp, conf, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static String fileText(String transportLine, String config, int admin) {
+        return transportLine + config + "\nadmin.listen = \"127.0.0.1:" + admin + "\"\n";
+    }
+
+    /** Waits until the log holds {@code text} at least {@code times} times. */
+    void awaitLog(String text, int times, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (count(text) >= times) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("the log did not show '" + text + "' " + times + " time(s) in " + timeout + ":\n" + log());
+    }
+
+    /** How many times {@code text} is in the log. */
+    int count(String text) throws IOException {
+        String all = log();
+        int n = 0;
+        for (int i = all.indexOf(text); i >= 0; i = all.indexOf(text, i + text.length())) {
+            n++;
+        }
+        return n;
     }
 
     /** Starts the LB with {@code config} plus an admin listener on a free port; waits until it serves. */
@@ -41,12 +79,11 @@ final class LbProcess implements AutoCloseable {
         int admin = Ports.free();
         boolean pinned = java.util.Arrays.stream(jvmArgs).anyMatch(a -> a.startsWith("-Dio.netty.transport.noNative"));
         String transport = TRANSPORT.isEmpty() || pinned ? "" : "transport = " + TRANSPORT + "\n";
-        Path conf = Files.writeString(Files.createTempFile(dir, "lb", ".conf"),
-                transport + config + "\nadmin.listen = \"127.0.0.1:" + admin + "\"\n");
+        Path conf = Files.writeString(Files.createTempFile(dir, "lb", ".conf"), fileText(transport, config, admin));
         Path log = Files.createTempFile(dir, "lb", ".log");
         Process p = new ProcessBuilder(command(java.util.List.of(jvmArgs), conf.toString()))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        LbProcess lb = new LbProcess(p, log, admin);
+        LbProcess lb = new LbProcess(p, log, admin, conf, transport);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < deadline) {
             if (!p.isAlive()) {
@@ -102,6 +139,16 @@ final class LbProcess implements AutoCloseable {
     /** Lines of the access log. */
     java.util.List<String> accessLines() throws IOException {
         return log().lines().filter(l -> l.contains(" access: ")).toList();
+    }
+
+    /** A change through the admin API with the bearer token; the status code and the body. */
+    HttpResponse<String> send(String method, String pathAndQuery, String token) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + pathAndQuery))
+                .timeout(Duration.ofSeconds(30)).method(method, HttpRequest.BodyPublishers.noBody());
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     String get(String path) throws Exception {
