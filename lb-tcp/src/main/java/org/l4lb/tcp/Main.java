@@ -37,6 +37,9 @@ public final class Main {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length >= 1 && args[0].equals("ctl")) {
+            return new org.l4lb.tcp.ctl.Ctl(out, err).run(java.util.List.of(args).subList(1, args.length));
+        }
         if (args.length == 1 && args[0].equals("--version")) {
             out.println("l4lb " + version());
             return EXIT_OK;
@@ -44,6 +47,7 @@ public final class Main {
         boolean checkOnly = args.length == 2 && args[0].equals("--check");
         if (!(checkOnly || (args.length == 1 && !args[0].startsWith("-")))) {
             err.println("usage: java -jar lb-tcp.jar [--check] CONFIG");
+            err.println("       java -jar lb-tcp.jar ctl [--admin HOST:PORT] [--token-file F | --config CONFIG] COMMAND");
             err.println("       java -jar lb-tcp.jar --version");
             return EXIT_USAGE;
         }
@@ -77,7 +81,7 @@ public final class Main {
 
     /**
      * Runs the node until SIGTERM/SIGINT: the first drains, a second exits at once. SIGHUP reloads
-     * the file; SIGUSR1 logs one line per service; no other signal is caught.
+     * the file; SIGUSR1 logs one line per service; SIGUSR2 is logged and ignored.
      */
     private static int serve(Path file, LbConfig fileConfig, Transport transport, PrintStream err) {
         Operations operations = new Operations(file, fileConfig);
@@ -127,6 +131,9 @@ public final class Main {
                                 .map(v -> v.name() + " w=" + v.weight() + " " + v.admin().name().toLowerCase(java.util.Locale.ROOT)
                                         + (v.eligible(System.nanoTime()) ? "" : " (not eligible)") + " sessions=" + v.sessions())
                                 .toList()))));
+        // Its default action would end the process without a word.
+        Signal.handle(new Signal("USR2"), sig -> LoggerFactory.getLogger(Main.class)
+                .warn("SIGUSR2: ignored (SIGHUP reloads, SIGUSR1 logs the servers, SIGTERM stops)"));
         try {
             stop.await();
             node.drain(node.config().shutdownTimeout());

@@ -76,6 +76,29 @@ public final class ConfigLoader {
         return s;
     }
 
+    /**
+     * Only the admin listener and token of a node's file, for the operator's command line: read
+     * even when the rest of the file has problems (a reload is how those get reported).
+     *
+     * @throws InvalidConfigException when not even these can be read
+     */
+    public static AdminConfig admin(Path file) throws InvalidConfigException {
+        Problems problems = new Problems(file.toString());
+        try {
+            Config parsed = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+            Config envSource = ConfigValueFactory.fromMap(new HashMap<>(System.getenv())).toConfig();
+            Config admin = parsed.resolveWith(parsed.withFallback(envSource),
+                    ConfigResolveOptions.defaults().setUseSystemEnvironment(false).setAllowUnresolved(true))
+                    .withFallback(defaults()).getConfig("admin");
+            return new AdminConfig(HostPort.parse(admin.getString("listen"), true), admin.getString("token"));
+        } catch (ConfigException e) {
+            problems.add(e.origin(), "", stripOrigin(e));
+        } catch (IllegalArgumentException e) {
+            problems.add(null, "admin.listen", e.getMessage());
+        }
+        throw new InvalidConfigException(problems.list());
+    }
+
     /** typesafe-config prefixes its messages with the origin, which our format already carries. */
     private static String stripOrigin(ConfigException e) {
         String m = e.getMessage();

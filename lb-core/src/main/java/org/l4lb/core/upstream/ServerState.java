@@ -64,6 +64,23 @@ public final class ServerState {
         return name;
     }
 
+    /** The last change of this server's state or weight, with its reason, as an operator reads it. */
+    public record LastChange(String change, String reason, long epochMillis) {
+    }
+
+    private volatile LastChange lastChange;
+
+    private void changed(String change, String reason) {
+        // Wall-clock time, for people to read; no decision depends on it.
+        lastChange = new LastChange(change, reason, System.currentTimeMillis());
+        listener.changed(this, change, reason);
+    }
+
+    /** Null until something changed. */
+    public LastChange lastChange() {
+        return lastChange;
+    }
+
     public ServerConfig config() {
         return config;
     }
@@ -79,7 +96,7 @@ public final class ServerState {
             if (state == AdminState.ENABLED) {
                 eligibleSince = now;
             }
-            listener.changed(this, "admin " + state.name().toLowerCase(java.util.Locale.ROOT), reason);
+            changed("admin " + state.name().toLowerCase(java.util.Locale.ROOT), reason);
         }
     }
 
@@ -136,12 +153,12 @@ public final class ServerState {
     void retire(String reason) {
         if (!retired) {
             retired = true;
-            listener.changed(this, "removed", reason);
+            changed("removed", reason);
         }
     }
 
     void notifyChange(String change, String reason) {
-        listener.changed(this, change, reason);
+        changed(change, reason);
     }
 
     public boolean activeUp() {
@@ -220,7 +237,7 @@ public final class ServerState {
         connectFailures.increment();
         PassiveHealth p = passive;
         if (p.failed(now)) {
-            listener.changed(this, "passive down", p.fails() + " failure(s), last: " + reason
+            changed("passive down", p.fails() + " failure(s), last: " + reason
                     + "; out for " + config.failTimeout().toMillis() + "ms");
         }
     }
@@ -229,7 +246,7 @@ public final class ServerState {
     public void connected(long now) {
         if (passive.succeeded()) {
             eligibleSince = now;
-            listener.changed(this, "passive up", "connect succeeded after fail-timeout");
+            changed("passive up", "connect succeeded after fail-timeout");
         }
     }
 
@@ -239,7 +256,7 @@ public final class ServerState {
             if (success) {
                 eligibleSince = now;
             }
-            listener.changed(this, success ? "health up" : "health down", detail);
+            changed(success ? "health up" : "health down", detail);
         }
     }
 

@@ -19,9 +19,15 @@ record StatusView(String node, String version, String transport, boolean splice,
             long retries, List<ServerView> servers) {
     }
 
-    record ServerView(String name, boolean backup, int weight, int effectiveWeight, String admin, boolean healthUp,
-            boolean passiveUp, int passiveFails, boolean eligible, int activeSessions, long totalSessions,
-            long connectFailures, long bytesToServer, long bytesToClient) {
+    /**
+     * @param state one word: up, down (health or passive), draining, disabled, or weight-0 (takes nothing new)
+     * @param weight the runtime weight now; {@code targetWeight} and {@code rampLeftMs} while a ramp runs
+     * @param lastChange what changed last, why and when (ISO-8601); null until something did
+     */
+    record ServerView(String name, String state, boolean backup, int configuredWeight, int weight, int effectiveWeight,
+            int targetWeight, long rampLeftMs, String admin, boolean healthUp, boolean passiveUp, int passiveFails,
+            boolean eligible, int activeSessions, long totalSessions, long connectFailures, long bytesToServer,
+            long bytesToClient, String lastChange, String lastChangeReason, String lastChangeAt) {
     }
 
     static StatusView of(Node node, String version) {
@@ -44,9 +50,23 @@ record StatusView(String node, String version, String transport, boolean splice,
     }
 
     private static ServerView server(ServerState v, long now) {
-        return new ServerView(v.name(), v.config().backup(), v.weight(), v.effectiveWeight(now),
+        var ramp = v.ramp();
+        var last = v.lastChange();
+        return new ServerView(v.name(), state(v, now), v.config().backup(), v.config().weight(), v.weight(),
+                v.effectiveWeight(now), v.targetWeight(), ramp == null ? 0 : ramp.leftNanos(now) / 1_000_000,
                 v.admin().name().toLowerCase(java.util.Locale.ROOT), v.activeUp(), v.passiveAvailable(now),
                 v.passiveFails(), v.eligible(now), v.sessions(), v.totalSessions(), v.connectFailures(),
-                v.bytesToServer(), v.bytesToClient());
+                v.bytesToServer(), v.bytesToClient(), last == null ? null : last.change(), last == null ? null : last.reason(),
+                last == null ? null : java.time.Instant.ofEpochMilli(last.epochMillis()).toString());
+    }
+
+    private static String state(ServerState v, long now) {
+        if (v.admin() != org.l4lb.core.upstream.AdminState.ENABLED) {
+            return v.admin().name().toLowerCase(java.util.Locale.ROOT);
+        }
+        if (v.config().down() || !v.activeUp() || !v.passiveAvailable(now)) {
+            return "down";
+        }
+        return v.weight() == 0 && v.ramp() == null ? "weight-0" : "up";
     }
 }
