@@ -84,6 +84,11 @@ public final class Main {
      * the file; SIGUSR1 logs one line per service; SIGUSR2 is logged and ignored.
      */
     private static int serve(Path file, LbConfig fileConfig, Transport transport, PrintStream err) {
+        if (System.getProperty("sun.net.inetaddr.ttl") == null) {
+            // Names with resolve = true are looked up every resolve-interval: the JVM's own cache
+            // (30 s by default) would hide a change for that much longer.
+            java.security.Security.setProperty("networkaddress.cache.ttl", "0");
+        }
         Operations operations = new Operations(file, fileConfig);
         LbConfig config;
         try {
@@ -101,6 +106,12 @@ public final class Main {
             return EXIT_START_FAILED;
         }
         operations.started(node);
+        java.util.concurrent.ScheduledExecutorService names = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "l4lb-resolve");
+            t.setDaemon(true);
+            return t;
+        });
+        names.scheduleWithFixedDelay(operations::followNames, 250, 250, java.util.concurrent.TimeUnit.MILLISECONDS);
         CountDownLatch stop = new CountDownLatch(1);
         AtomicBoolean stopping = new AtomicBoolean();
         SignalHandler handler = sig -> {

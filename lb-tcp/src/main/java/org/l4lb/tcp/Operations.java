@@ -12,6 +12,8 @@ import org.l4lb.core.config.LbConfig;
 import org.l4lb.core.config.RestartNeeded;
 import org.l4lb.core.config.ServerConfig;
 import org.l4lb.core.config.ServiceConfig;
+import java.net.InetAddress;
+import org.l4lb.core.runtime.ResolvedNames;
 import org.l4lb.core.runtime.SavedServer;
 import org.l4lb.core.runtime.ServerOverlay;
 import org.l4lb.core.runtime.ServerParams;
@@ -36,6 +38,10 @@ public final class Operations {
     /** The file's configuration as last loaded; the node runs it with {@link #overlay} over it. */
     private LbConfig fileConfig;
     private ServerOverlay overlay = new ServerOverlay();
+    private final ResolvedNames resolved = new ResolvedNames();
+    /** When each followed name is due for its next look-up (System.nanoTime). */
+    private final Map<ResolvedNames.Name, Long> due = new java.util.HashMap<>();
+    private final java.util.function.Function<String, List<InetAddress>> lookup;
     private Node node;
     /** Saved weights and admin states read at start, applied once the node runs. */
     private List<SavedServer> saved = List.of();
@@ -61,8 +67,102 @@ public final class Operations {
     }
 
     public Operations(Path file, LbConfig fileConfig) {
+        this(file, fileConfig, Operations::lookUp);
+    }
+
+    Operations(Path file, LbConfig fileConfig, java.util.function.Function<String, List<InetAddress>> lookup) {
         this.file = file;
         this.fileConfig = fileConfig;
+        this.lookup = lookup;
+    }
+
+    private static List<InetAddress> lookUp(String host) {
+        try {
+            return List.of(InetAddress.getAllByName(host));
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /** The configuration to run: the file's, the runtime layer over it, resolved names as their addresses. */
+    private LbConfig effective(LbConfig file, ServerOverlay layer) {
+        return resolved.expand(layer.apply(file));
+    }
+
+    /**
+     * Looks up the names due (all of them the first time), off the data path and under no lock
+     * while waiting for DNS. A name that does not resolve keeps its last addresses.
+     *
+     * @return whether any name's addresses changed
+     */
+    private boolean lookUpDue(boolean all) {
+        List<ResolvedNames.Name> names;
+        synchronized (this) {
+            names = ResolvedNames.names(overlay.apply(fileConfig));
+            due.keySet().retainAll(names);
+        }
+        long now = System.nanoTime();
+        Map<ResolvedNames.Name, List<InetAddress>> found = new java.util.LinkedHashMap<>();
+        for (ResolvedNames.Name n : names) {
+            Long when;
+            synchronized (this) {
+                when = due.get(n);
+            }
+            if (!all && when != null && now - when < 0) {
+                continue;
+            }
+            synchronized (this) {
+                due.put(n, now + n.intervalNanos());
+            }
+            try {
+                found.put(n, lookup.apply(n.host()));
+            } catch (RuntimeException e) {
+                LOG.warn("service {}: server {}: {} does not resolve ({}); keeping its last addresses", n.service(), n.server(),
+                        n.host(), e.getMessage());
+            }
+        }
+        boolean changed = false;
+        synchronized (this) {
+            for (var e : found.entrySet()) {
+                List<String> before = addressesOf(e.getKey());
+                if (resolved.found(e.getKey(), e.getValue())) {
+                    changed = true;
+                    LOG.info("service {}: server {}: {} resolves to {} (was {})", e.getKey().service(), e.getKey().server(),
+                            e.getKey().host(), addressesOf(e.getKey()), before);
+                }
+            }
+        }
+        return changed;
+    }
+
+    private List<String> addressesOf(ResolvedNames.Name n) {
+        return resolved.addresses(n, org.l4lb.core.config.HostPort.parse(n.server(), false).port());
+    }
+
+    /** Looks up the names that are due and moves the node to their addresses; runs every fraction of a second. */
+    public void followNames() {
+        try {
+            if (node != null && lookUpDue(false)) {
+                applyNames();
+            }
+        } catch (RuntimeException e) {
+            // Never let one failure stop the names being followed.
+            LOG.error("resolve: {}", e.toString(), e);
+        }
+    }
+
+    private void applyNames() {
+        synchronized (this) {
+            try {
+                List<String> changes = node.apply(effective(fileConfig, overlay));
+                changes.forEach(c -> LOG.info("resolve: {}", c));
+                save();
+            } catch (IllegalStateException e) {
+                LOG.error("resolve: cannot apply the new addresses: {}", e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**
@@ -98,7 +198,8 @@ public final class Operations {
             LOG.info("state file {}: {} server state(s), {} added, {} removed", fileConfig.stateFile(), c.servers().size(),
                     c.added().size(), c.removed().size());
         }
-        return overlay.apply(fileConfig);
+        lookUpDue(true);
+        return effective(fileConfig, overlay);
     }
 
     /** The node is running: puts back the saved weights and admin states (HAProxy's load-server-state-from-file). */
@@ -141,9 +242,10 @@ public final class Operations {
         }
         ServerOverlay nextOverlay = overlay.copy();
         nextOverlay.reconcile(next);
+        resolveNew(nextOverlay.apply(next));
         List<String> changes;
         try {
-            changes = node.apply(nextOverlay.apply(next));
+            changes = node.apply(effective(next, nextOverlay));
         } catch (IllegalStateException e) {
             String line = file + ": " + e.getMessage() + " (nothing was applied)";
             LOG.error("reload refused: {}", line);
@@ -154,6 +256,7 @@ public final class Operations {
         }
         fileConfig = next;
         overlay = nextOverlay;
+        resolved.keepOnly(nextOverlay.apply(next));
         changes.forEach(c -> LOG.info("reload: {}", c));
         LOG.info("reload done: {} change(s)", changes.size());
         save();
@@ -219,9 +322,25 @@ public final class Operations {
         LOG.info("{}: service {}: server {} removed", who, service, server);
     }
 
+    /** Looks up, now, the names a reload brings that were not followed before. */
+    private void resolveNew(LbConfig c) {
+        for (ResolvedNames.Name n : ResolvedNames.names(c)) {
+            if (resolved.unknown(n)) {
+                try {
+                    resolved.found(n, lookup.apply(n.host()));
+                    due.put(n, System.nanoTime() + n.intervalNanos());
+                } catch (RuntimeException e) {
+                    LOG.warn("service {}: server {}: {} does not resolve ({}); it has no address until it does", n.service(),
+                            n.server(), n.host(), e.getMessage());
+                }
+            }
+        }
+    }
+
     private void apply(ServerOverlay next) throws Refused {
+        resolveNew(next.apply(fileConfig));
         try {
-            node.apply(next.apply(fileConfig));
+            node.apply(effective(fileConfig, next));
         } catch (IllegalStateException e) {
             throw new Refused(400, e.getMessage());
         } catch (InterruptedException e) {

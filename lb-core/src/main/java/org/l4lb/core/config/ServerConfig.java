@@ -13,6 +13,8 @@ import java.time.Duration;
  * @param failTimeout failure window and how long it stays out (nginx {@code fail_timeout})
  * @param maxConns most sessions at once; 0 is unlimited (nginx {@code max_conns})
  * @param slowStart ramp its weight up over this long after it becomes eligible; zero is off
+ * @param resolve its host name is resolved again every resolve-interval, each address a server
+ *     (nginx {@code resolve})
  */
 public record ServerConfig(
         ServerAddress address,
@@ -22,7 +24,19 @@ public record ServerConfig(
         int maxFails,
         Duration failTimeout,
         int maxConns,
-        Duration slowStart) {
+        Duration slowStart,
+        boolean resolve) {
+
+    /** A server whose name, if any, resolves once. */
+    public ServerConfig(ServerAddress address, int weight, boolean down, boolean backup, int maxFails, Duration failTimeout,
+            int maxConns, Duration slowStart) {
+        this(address, weight, down, backup, maxFails, failTimeout, maxConns, slowStart, false);
+    }
+
+    /** The same server at another address (one that its name resolved to). */
+    public ServerConfig at(ServerAddress other) {
+        return new ServerConfig(other, weight, down, backup, maxFails, failTimeout, maxConns, slowStart, false);
+    }
 
     /** The address text that identifies this server across reloads and in logs. */
     public String name() {

@@ -12,6 +12,7 @@ import org.l4lb.core.acl.AccessList;
  * @param maxConnections sessions at once for this service; 0 is unlimited
  * @param maxConnectionsPerClient sessions at once per client address; 0 is unlimited
  * @param accessLog one line per session on the "access" logger (nginx {@code access_log})
+ * @param resolveInterval how often the names of servers with {@code resolve} are resolved again
  */
 public record ServiceConfig(
         String name,
@@ -29,10 +30,18 @@ public record ServiceConfig(
         int maxConnectionsPerClient,
         boolean accessLog,
         HealthCheckConfig healthCheck,
-        List<ServerConfig> servers) {
+        List<ServerConfig> servers,
+        Duration resolveInterval) {
 
     public ServiceConfig {
         listen = List.copyOf(listen);
         servers = List.copyOf(servers);
+    }
+
+    /** This service with other servers (added or removed at runtime, or names resolved). */
+    public ServiceConfig withServers(List<ServerConfig> other) {
+        return new ServiceConfig(name, listen, balance, connectTimeout, idleTimeout, nextUpstreamTries, nextUpstreamTimeout,
+                proxyProtocol, acceptProxy, acceptProxyTimeout, access, maxConnections, maxConnectionsPerClient, accessLog,
+                healthCheck, other, resolveInterval);
     }
 }

@@ -69,9 +69,11 @@ final class ServiceReader {
         boolean accessLog = r.bool("access-log");
         HealthCheckConfig health = healthCheck(r, written);
         List<ServerConfig> servers = servers(r, strategy);
+        Duration resolveInterval = r.duration("resolve-interval", ONE_MS);
 
         return new ServiceConfig(name, listen, balance, connectTimeout, idleTimeout, nextTries, nextTimeout,
-                proxyProtocol, acceptProxy, acceptProxyTimeout, access, maxConnections, maxPerClient, accessLog, health, servers);
+                proxyProtocol, acceptProxy, acceptProxyTimeout, access, maxConnections, maxPerClient, accessLog, health, servers,
+                resolveInterval);
     }
 
     private String stringItem(ConfigReader.Item item) {
@@ -177,6 +179,11 @@ final class ServiceReader {
             problems.add(r.originOf("address"), stringForm ? item.path() : r.path("address"), e.getMessage());
             return null;
         }
+        boolean resolve = r.bool("resolve");
+        if (resolve && !(address instanceof ServerAddress.Tcp tcp && !InetLiteral.isIpv4(tcp.endpoint().host())
+                && !InetLiteral.isIpv6(tcp.endpoint().host()))) {
+            problems.add(r.originOf("resolve"), r.path("resolve"), "resolve = true needs a host name, not " + address.text());
+        }
         return new ServerConfig(address,
                 r.intIn("weight", 1, 1000),
                 r.bool("down"),
@@ -184,6 +191,7 @@ final class ServiceReader {
                 r.intIn("max-fails", 0, 1_000_000),
                 r.duration("fail-timeout", ONE_MS),
                 r.intIn("max-conns", 0, Integer.MAX_VALUE),
-                r.duration("slow-start", Duration.ZERO));
+                r.duration("slow-start", Duration.ZERO),
+                resolve);
     }
 }

@@ -69,14 +69,7 @@ public final class ServerOverlay {
         for (Added a : extra.values()) {
             servers.add(a.server());
         }
-        return withServers(s, servers);
-    }
-
-    /** {@code s} with other servers. */
-    public static ServiceConfig withServers(ServiceConfig s, List<ServerConfig> servers) {
-        return new ServiceConfig(s.name(), s.listen(), s.balance(), s.connectTimeout(), s.idleTimeout(),
-                s.nextUpstreamTries(), s.nextUpstreamTimeout(), s.proxyProtocol(), s.acceptProxy(), s.acceptProxyTimeout(),
-                s.access(), s.maxConnections(), s.maxConnectionsPerClient(), s.accessLog(), s.healthCheck(), servers);
+        return s.withServers(servers);
     }
 
     /** Drops what the next file overrides (see the class comment), and what belongs to services it no longer has. */
@@ -144,8 +137,10 @@ public final class ServerOverlay {
             }
             return;
         }
-        file.servers().stream().filter(s -> s.name().equals(name)).findFirst().ifPresent(inFile ->
-                removed.computeIfAbsent(effective.name(), k -> new LinkedHashMap<>()).put(name, inFile));
+        ServerConfig inFile = file.servers().stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow(() ->
+                new IllegalArgumentException("server " + name + " is an address a resolved name gave; drain or disable it"
+                        + " instead, or remove the name"));
+        removed.computeIfAbsent(effective.name(), k -> new LinkedHashMap<>()).put(name, inFile);
     }
 
     /** The rules a file's service is held to, for a change made at runtime. */

@@ -20,6 +20,7 @@ public final class ServerParams {
         m.put("fail-timeout", s.failTimeout().toMillis() + "ms");
         m.put("max-conns", Integer.toString(s.maxConns()));
         m.put("slow-start", s.slowStart().toMillis() + "ms");
+        m.put("resolve", Boolean.toString(s.resolve()));
         return m;
     }
 }

@@ -113,6 +113,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void resolveFollowsHostNamesOnlyAndStateFileIsRead() throws Exception {
+        LbConfig c = load("""
+                state-file = "/var/lib/l4lb/state.json"
+                services.web { listen = ["80"], resolve-interval = 5s,
+                  servers = [{ address = "app.internal:8080", resolve = true }, "10.0.0.1:80"] }
+                """);
+        assertThat(c.stateFile()).isEqualTo("/var/lib/l4lb/state.json");
+        ServiceConfig web = c.service("web").orElseThrow();
+        assertThat(web.resolveInterval()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(web.servers().get(0).resolve()).isTrue();
+        assertThat(web.servers().get(1).resolve()).isFalse();
+        assertThat(problems("""
+                services.web { listen = ["80"], servers = [{ address = "10.0.0.1:80", resolve = true }] }
+                """)).containsExactly("node.conf:1: services.web.servers[0].resolve: resolve = true needs a host name, not 10.0.0.1:80");
+    }
+
+    @Test
     void serviceDefaultsApplyToEveryServiceLikeHaproxyDefaults() throws Exception {
         LbConfig c = load("""
                 service-defaults { connect-timeout = 750ms, strategy = least-conn }

@@ -17,6 +17,7 @@ final class Backend implements AutoCloseable {
     }
 
     final String name;
+    final String host;
     final int port;
     private final Conversation conversation;
     private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
@@ -32,7 +33,13 @@ final class Backend implements AutoCloseable {
     }
 
     Backend(String name, int port, Conversation conversation) throws IOException {
+        this(name, "127.0.0.1", port, conversation);
+    }
+
+    /** On another loopback address ({@code 127.0.0.2} ...), for names that resolve to several. */
+    Backend(String name, String host, int port, Conversation conversation) throws IOException {
         this.name = name;
+        this.host = host;
         this.port = port;
         this.conversation = conversation;
         start();
@@ -42,7 +49,7 @@ final class Backend implements AutoCloseable {
     void start() throws IOException {
         ServerSocket s = new ServerSocket();
         s.setReuseAddress(true);
-        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1024);
+        s.bind(new InetSocketAddress(InetAddress.getByName(host), port), 1024);
         server = s;
         threads.execute(() -> {
             while (!s.isClosed()) {
@@ -69,16 +76,23 @@ final class Backend implements AutoCloseable {
     }
 
     String address() {
-        return "127.0.0.1:" + port;
+        return host + ":" + port;
     }
 
     /** Answers every connection with its name and closes. */
     static Backend naming(String name) throws IOException {
-        return new Backend(name, s -> {
-            s.getOutputStream().write(name.getBytes());
-            s.shutdownOutput();
-            s.getInputStream().readAllBytes();
-        });
+        return new Backend(name, s -> nameTo(s, name));
+    }
+
+    /** {@link #naming} on a given loopback address and port. */
+    static Backend naming(String name, String host, int port) throws IOException {
+        return new Backend(name, host, port, s -> nameTo(s, name));
+    }
+
+    private static void nameTo(Socket s, String name) throws IOException {
+        s.getOutputStream().write(name.getBytes());
+        s.shutdownOutput();
+        s.getInputStream().readAllBytes();
     }
 
     @Override

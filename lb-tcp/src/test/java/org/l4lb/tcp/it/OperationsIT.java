@@ -219,4 +219,42 @@ class OperationsIT {
             }
         }
     }
+
+    @Test
+    void aResolvedNameFollowsItsAddressesAndTheGoneOnesDrain() throws Exception {
+        int port = Ports.free();
+        Path hosts = Files.writeString(dir.resolve("hosts"), "127.0.0.2 app.test\n");
+        try (Backend x2 = Backend.naming("x2", "127.0.0.2", port); Backend x3 = Backend.naming("x3", "127.0.0.3", port);
+                Backend fixed = Backend.naming("fixed")) {
+            int web = Ports.free();
+            try (LbProcess lb = LbProcess.start(dir, """
+                    services.web { listen = ["127.0.0.1:%d"], health-check.type = none, resolve-interval = 200ms,
+                      servers = [{ address = "app.test:%d", resolve = true, weight = 2 }, "%s"] }
+                    """.formatted(web, port, fixed.address()), "-Djdk.net.hosts.file=" + hosts)) {
+                assertThat(served(web, 6)).containsExactlyInAnyOrderEntriesOf(Map.of("x2", 4, "fixed", 2));
+
+                Files.writeString(hosts, "127.0.0.2 app.test\n127.0.0.3 app.test\n");
+                lb.awaitLog("resolve: service web: server 127.0.0.3:" + port + " added", 1, Duration.ofSeconds(10));
+                assertThat(lb.log()).contains("app.test resolves to [127.0.0.2:" + port + ", 127.0.0.3:" + port + "]");
+                assertThat(served(web, 10)).containsExactlyInAnyOrderEntriesOf(Map.of("x2", 4, "x3", 4, "fixed", 2));
+                assertThat(server(lb, "web", "127.0.0.3:" + port).path("weight").asInt()).as("the entry's parameters").isEqualTo(2);
+
+                try (Socket held = new Socket("127.0.0.1", web)) {
+                    held.setSoTimeout(5000);
+                    String first = new String(held.getInputStream().readNBytes(2), StandardCharsets.US_ASCII);
+                    Files.writeString(hosts, first.equals("x2") ? "127.0.0.3 app.test\n" : "127.0.0.2 app.test\n");
+                    lb.awaitLog("resolve: service web: server 127.0.0." + (first.equals("x2") ? 2 : 3) + ":" + port + " removed",
+                            1, Duration.ofSeconds(10));
+                    String left = first.equals("x2") ? "x3" : "x2";
+                    Map<String, Integer> after = served(web, 6);
+                    assertThat(after).doesNotContainKey(first).containsKey(left);
+                    assertThat(held.getInputStream().read()).as("the session on the address that went away ran on").isEqualTo(-1);
+                }
+
+                Files.writeString(hosts, "");
+                lb.awaitLog("app.test does not resolve", 1, Duration.ofSeconds(10));
+                assertThat(served(web, 3).keySet()).as("a name that stops resolving keeps its last addresses").hasSize(2);
+            }
+        }
+    }
 }
