@@ -6,7 +6,7 @@ import java.time.Duration;
  * One server of a service, with nginx {@code server} parameters.
  *
  * @param address where it listens
- * @param weight share of traffic, 1..1000 (nginx {@code weight})
+ * @param weight share of traffic, 0..1000 (nginx {@code weight}); 0 takes no new session (HAProxy's weight 0)
  * @param down never picked (nginx {@code down})
  * @param backup picked only while no primary is eligible (nginx {@code backup})
  * @param maxFails failures within {@code failTimeout} that take it out; 0 disables (nginx {@code max_fails})

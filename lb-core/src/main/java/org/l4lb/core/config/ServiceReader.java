@@ -185,7 +185,7 @@ final class ServiceReader {
             problems.add(r.originOf("resolve"), r.path("resolve"), "resolve = true needs a host name, not " + address.text());
         }
         return new ServerConfig(address,
-                r.intIn("weight", 1, 1000),
+                r.intIn("weight", 0, 1000),
                 r.bool("down"),
                 r.bool("backup"),
                 r.intIn("max-fails", 0, 1_000_000),

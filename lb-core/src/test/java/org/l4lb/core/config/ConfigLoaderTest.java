@@ -171,7 +171,7 @@ class ConfigLoaderTest {
                     strategy = ip-hsh
                     servers = [
                       { address = "10.0.0.1:80", wieght = 5 }
-                      { address = "10.0.0.1:80", weight = 0 }
+                      { address = "10.0.0.1:80", weight = 1001 }
                     ]
                   }
                 }
@@ -179,7 +179,7 @@ class ConfigLoaderTest {
                 "node.conf:4: services.web.strategy: unknown value 'ip-hsh'; did you mean 'ip-hash'? expected one of"
                         + " round-robin, least-conn, ip-hash, hash, random-two, first",
                 "node.conf:6: services.web.servers[0].wieght: unknown key 'wieght'; did you mean 'weight'?",
-                "node.conf:7: services.web.servers[1].weight: must be between 1 and 1000, got 0",
+                "node.conf:7: services.web.servers[1].weight: must be between 0 and 1000, got 1001",
                 "node.conf:7: services.web.servers[1]: duplicate server address 10.0.0.1:80 (first at line 6)");
     }
 

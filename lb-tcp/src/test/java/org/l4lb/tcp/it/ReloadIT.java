@@ -160,7 +160,7 @@ class ReloadIT {
                 lb.rewrite("""
                         admin.token = "%s"
                         services.s { listen = ["127.0.0.1:%d"], health-check.type = none,
-                          servers = ["%s", { address = "%s", weight = 0 }], strategy = fastest }
+                          servers = ["%s", { address = "%s", weight = -1 }], strategy = fastest }
                         """.formatted(TOKEN, port, a.address(), b.address()));
                 HttpResponse<String> r = lb.send("POST", "/reload", TOKEN);
                 assertThat(r.statusCode()).isEqualTo(400);
