@@ -1,4 +1,19 @@
-# Sourced by run.sh and conn_cost.sh: the pieces both start the same way.
+# Sourced by run.sh, reload.sh and conn_cost.sh: the pieces they start the same way.
+
+# bench_workdir PREFIX: a scratch directory in $work, the array pids of what the script starts,
+# and a trap that ends every one of them and removes $work when the script exits.
+bench_workdir() {
+  work=$(mktemp -d "$1.XXXX")
+  pids=()
+  trap bench_cleanup EXIT
+  ulimit -n "$(ulimit -Hn)"
+}
+bench_cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  sleep 0.5
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
 
 # http_backend_conf WORK PORT: an nginx HTTP server on 127.0.0.1:PORT answering 1 KiB to every request.
 http_backend_conf() {

@@ -3,6 +3,7 @@
 # everything it starts.
 #
 #   bench/reload.sh [REPS]     (default 3)
+#   ONLY=cold bench/reload.sh  (the cold start alone; LB_JAVA_OPTS="..." to try other JVM flags)
 #
 # 1. Reload: each proxy is warmed with 20 s of new connections, then takes 20 s more (ConnRate,
 #    16 clients, one HTTP request per connection); at 10 s its file changes (a second backend
@@ -17,19 +18,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPS=${1:-3}
-work=$(mktemp -d /tmp/l4lb-reload.XXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  sleep 0.5
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-ulimit -n "$(ulimit -Hn)"
+. bench/peers.sh
+bench_workdir /tmp/l4lb-reload
 
 [ -f lb-tcp/target/lb-tcp.jar ] || mvn -B -q -DskipTests package
-. bench/peers.sh
 lb_java_opts=${LB_JAVA_OPTS:--XX:+UseSerialGC -Xms32m -Xmn6m -Xmx1g -Xss256k -XX:-TieredCompilation -XX:ReservedCodeCacheSize=48m -XX:MaxDirectMemorySize=1g -XX:TrimNativeHeapInterval=5000 -Dio.netty.leakDetection.level=disabled -XX:+ExitOnOutOfMemoryError}
 
 for port in 16001 16002; do
@@ -50,7 +42,7 @@ wait_port() {
 # lb_conf N: lb-tcp's file; N = 1 or 2 backends.
 lb_conf() {
   local servers='"127.0.0.1:16001"'
-  [ "$1" = 2 ] && servers='"127.0.0.1:16001", "127.0.0.1:16002"'
+  if [ "$1" = 2 ]; then servers='"127.0.0.1:16001", "127.0.0.1:16002"'; fi
   cat > "$work/lb.conf" <<CONF
 admin.listen = "127.0.0.1:17390"
 service-defaults.health-check.type = none
@@ -66,7 +58,7 @@ frontend fh
 backend bh
   server s1 127.0.0.1:16001
 CONF
-    [ "$1" = 2 ] && echo "  server s2 127.0.0.1:16002"
+    if [ "$1" = 2 ]; then echo "  server s2 127.0.0.1:16002"; fi
   } > "$work/haproxy.cfg"
 }
 
@@ -77,6 +69,7 @@ before_after() {
   grep '^#' "$1" || true
 }
 
+if [ "${ONLY:-}" != cold ]; then
 echo "== 1. reload under load ($REPS per proxy)"
 lb_conf 1
 java $lb_java_opts -jar lb-tcp/target/lb-tcp.jar "$work/lb.conf" > "$work/lb.log" 2>&1 & pids+=($!)
@@ -91,17 +84,24 @@ for rep in $(seq 1 "$REPS"); do
   n=$(( rep % 2 + 1 ))
   # lb-tcp: the file changes at 10 s, then SIGHUP.
   ( sleep 10; lb_conf $n; kill -HUP $lb ) &
+  change=$!
   rate 127.0.0.1:17302 20 16 > "$work/lb-reload-$rep.txt"
-  wait
+  wait $change
   grep -q "reload done" "$work/lb.log" || { echo "lb-tcp did not reload:"; tail "$work/lb.log"; exit 1; }
   printf 'lb-tcp  reload %d (%d backend(s)): ' "$rep" "$n"; before_after "$work/lb-reload-$rep.txt"
   ( sleep 10; haproxy_conf $n; kill -USR2 $hap ) &
+  change=$!
   rate 127.0.0.1:17102 20 16 > "$work/haproxy-reload-$rep.txt"
-  wait
+  wait $change
   printf 'HAProxy reload %d (%d backend(s)): ' "$rep" "$n"; before_after "$work/haproxy-reload-$rep.txt"
 done
 echo "lb-tcp reloads done: $(grep -c 'reload done' "$work/lb.log"), refused: $(grep -c 'reload refused' "$work/lb.log" || true)"
+grep -E 'reload asked by SIGHUP|reload done' "$work/lb.log" | python3 -c '
+import sys, datetime
+t = [datetime.datetime.fromisoformat(l.split()[0].rstrip("Z")) for l in sys.stdin]
+print("lb-tcp reload times, SIGHUP to done, ms:", " ".join(str(round((b - a).total_seconds() * 1000)) for a, b in zip(t[0::2], t[1::2])))'
 kill $lb $hap; wait $lb $hap 2>/dev/null || true
+fi
 
 echo "== 2. cold start: new connections/s in each of the first 60 s after a start"
 lb_conf 1

@@ -11,19 +11,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 REPS=${1:-3}
 IDLE=${IDLE_CONNECTIONS:-9000}
-work=$(mktemp -d /tmp/l4lb-bench.XXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  sleep 0.5
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-ulimit -n "$(ulimit -Hn)"
+. bench/peers.sh
+bench_workdir /tmp/l4lb-bench
 
 [ -f lb-tcp/target/lb-tcp.jar ] || mvn -B -q -DskipTests package
-. bench/peers.sh
 
 # --- backends: iperf3 server, nginx HTTP answering 1 KiB -----------------------------------------
 iperf3 -s -p 15201 >/dev/null 2>&1 & pids+=($!)

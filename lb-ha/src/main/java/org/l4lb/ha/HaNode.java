@@ -143,6 +143,16 @@ public final class HaNode implements Receiver, AutoCloseable {
         }
     }
 
+    /** What lowers this node's priority; a reload replaces what it tracks. */
+    public Tracking tracking() {
+        return tracking;
+    }
+
+    /** Takes another list of VIPs (a reload), in order with the other VIP work; as master, adds the new ones. */
+    public void virtualIps(java.util.List<String> next) {
+        vipRunner.execute(() -> vips.virtualIps(next, state == HaState.MASTER));
+    }
+
     /** Joins the group. A VIP a previous life of this node left behind is removed first. */
     public void start() throws Exception {
         vips.start();

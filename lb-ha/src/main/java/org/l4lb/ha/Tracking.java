@@ -2,8 +2,11 @@ package org.l4lb.ha;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.l4lb.core.config.TrackScriptConfig;
@@ -28,11 +31,58 @@ public final class Tracking {
         boolean failing();
     }
 
-    private final List<Check> checks = new ArrayList<>();
+    /** Replaced whole (a reload), never changed in place: the election thread reads it without a lock. */
+    private volatile List<Check> checks = List.of();
+    /** The scripts' scheduled runs, to stop those a reload drops. */
+    private final Map<ScriptCheck, ScheduledFuture<?>> runs = new HashMap<>();
+
+    /** A tracked service: fails while it has no eligible server. */
+    public record ServiceTrack(String name, int weight, BooleanSupplier hasEligibleServer) {
+    }
 
     /** A service that fails while it has no eligible server. */
-    public void trackService(String name, int weight, BooleanSupplier hasEligibleServer) {
-        checks.add(new Check() {
+    public synchronized void trackService(String name, int weight, BooleanSupplier hasEligibleServer) {
+        List<Check> next = new ArrayList<>(checks);
+        next.add(serviceCheck(new ServiceTrack(name, weight, hasEligibleServer)));
+        checks = List.copyOf(next);
+    }
+
+    /**
+     * Tracks these services and scripts from now on (a reload), in one swap so that the priority
+     * never counts half of them. A script whose settings did not change keeps its state and its
+     * schedule; the others start afresh, and those that are gone stop.
+     */
+    public synchronized void replace(List<ServiceTrack> services, List<TrackScriptConfig> scripts, Commands commands,
+            ScheduledExecutorService timer) {
+        List<Check> next = new ArrayList<>();
+        services.forEach(t -> next.add(serviceCheck(t)));
+        Map<TrackScriptConfig, ScriptCheck> kept = new HashMap<>();
+        for (ScriptCheck c : runs.keySet()) {
+            kept.put(c.config, c);
+        }
+        List<ScriptCheck> fresh = new ArrayList<>();
+        for (TrackScriptConfig c : scripts) {
+            ScriptCheck check = kept.remove(c);
+            if (check == null) {
+                check = new ScriptCheck(c, commands);
+                fresh.add(check);
+            }
+            next.add(check);
+        }
+        for (ScriptCheck gone : kept.values()) {
+            runs.remove(gone).cancel(false);
+        }
+        for (ScriptCheck c : fresh) {
+            runs.put(c, timer.scheduleWithFixedDelay(c::run, 0, c.config.interval().toMillis(), TimeUnit.MILLISECONDS));
+        }
+        checks = List.copyOf(next);
+    }
+
+    private static Check serviceCheck(ServiceTrack t) {
+        String name = t.name();
+        int weight = t.weight();
+        BooleanSupplier hasEligibleServer = t.hasEligibleServer();
+        return new Check() {
             @Override
             public String name() {
                 return "service " + name;
@@ -47,14 +97,16 @@ public final class Tracking {
             public boolean failing() {
                 return !hasEligibleServer.getAsBoolean();
             }
-        });
+        };
     }
 
     /** A command run every interval with fall/rise hysteresis. */
-    public void trackScript(TrackScriptConfig c, Commands commands, ScheduledExecutorService timer) {
+    public synchronized void trackScript(TrackScriptConfig c, Commands commands, ScheduledExecutorService timer) {
         ScriptCheck check = new ScriptCheck(c, commands);
-        checks.add(check);
-        timer.scheduleWithFixedDelay(check::run, 0, c.interval().toMillis(), TimeUnit.MILLISECONDS);
+        List<Check> next = new ArrayList<>(checks);
+        next.add(check);
+        checks = List.copyOf(next);
+        runs.put(check, timer.scheduleWithFixedDelay(check::run, 0, c.interval().toMillis(), TimeUnit.MILLISECONDS));
     }
 
     /** Priority after tracking, kept within 1..254 as keepalived does. */

@@ -79,6 +79,42 @@ class TrackingTest {
     }
 
     @Test
+    void aReloadKeepsAnUnchangedFailingScriptFailingAndSwapsTheRestAtOnce() throws Exception {
+        AtomicInteger gwRuns = new AtomicInteger();
+        AtomicInteger dnsRuns = new AtomicInteger();
+        Commands fake = (command, timeout) -> {
+            if (command.get(2).equals("check-gateway")) {
+                gwRuns.incrementAndGet();
+                return new Commands.Result(1, "");
+            }
+            dnsRuns.incrementAndGet();
+            return new Commands.Result(0, "");
+        };
+        TrackScriptConfig gw = new TrackScriptConfig("gw", "check-gateway", Duration.ofMillis(10), Duration.ofSeconds(1), 1, 1, -30);
+        TrackScriptConfig dns = new TrackScriptConfig("dns", "check-dns", Duration.ofMillis(10), Duration.ofSeconds(1), 1, 1, -5);
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+        try {
+            Tracking t = new Tracking();
+            t.replace(List.of(new Tracking.ServiceTrack("web", -50, () -> true)), List.of(gw), fake, timer);
+            while (t.effective(100) != 70) {
+                Thread.sleep(5);
+            }
+            t.replace(List.of(new Tracking.ServiceTrack("db", -50, () -> false)), List.of(gw, dns), fake, timer);
+            assertThat(t.effective(100)).as("gw kept failing across the swap, db failing at once").isEqualTo(20);
+            while (dnsRuns.get() < 2) {
+                Thread.sleep(5);
+            }
+            t.replace(List.of(), List.of(dns), fake, timer);
+            int gwAt = gwRuns.get();
+            Thread.sleep(100);
+            assertThat(gwRuns.get()).as("a dropped script stops running").isLessThanOrEqualTo(gwAt + 1);
+            assertThat(t.effective(100)).isEqualTo(100);
+        } finally {
+            timer.shutdownNow();
+        }
+    }
+
+    @Test
     void notifyRunsTheScriptWithKeepalivedsArgumentsAndNeverBlocks() throws Exception {
         List<List<String>> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
         java.util.concurrent.CountDownLatch slow = new java.util.concurrent.CountDownLatch(1);

@@ -94,7 +94,7 @@ public final class Node {
             }
             services = made;
             if (config.ha().enabled()) {
-                ha = HaSupport.create(config.ha(), name(), services(), this::openSessions);
+                ha = HaSupport.create(config.ha(), name(), this::service, this::openSessions);
             }
             metrics = new Metrics(services(), ha);
             for (Service s : made.values()) {
@@ -254,6 +254,16 @@ public final class Node {
                 ha.reconfigure(b.priority(), b.preempt(), b.preemptDelay(), b.notifyScript());
                 changes.add("ha: priority " + b.priority() + ", preempt " + b.preempt() + ", preempt-delay "
                         + b.preemptDelay().toMillis() + "ms, notify '" + b.notifyScript() + "'");
+            }
+            if (!a.virtualIps().equals(b.virtualIps())) {
+                ha.virtualIps(b.virtualIps());
+                changes.add("ha: virtual-ips " + a.virtualIps() + " -> " + b.virtualIps());
+            }
+            if (!a.trackServices().equals(b.trackServices()) || a.trackServiceWeight() != b.trackServiceWeight()
+                    || !a.trackScripts().equals(b.trackScripts())) {
+                HaSupport.track(ha.tracking(), b, this::service);
+                changes.add("ha: tracking services " + b.trackServices() + " (weight " + b.trackServiceWeight() + "), "
+                        + b.trackScripts().size() + " script(s)");
             }
         }
         return changes;

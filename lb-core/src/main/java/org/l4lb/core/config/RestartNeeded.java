@@ -36,12 +36,11 @@ public final class RestartNeeded {
             check(changed, "ha.vip-manager", a, b, HaConfig::vipManager);
             check(changed, "ha.interface", a, b, HaConfig::networkInterface);
             check(changed, "ha.flow-handoff", a, b, HaConfig::flowHandoff);
+            check(changed, "ha.flow-handoff-timeout", a, b, HaConfig::flowHandoffTimeout);
+            // The failure detection of the cluster's stack is built on it.
             check(changed, "ha.advert-interval", a, b, HaConfig::advertInterval);
             check(changed, "ha.garp-repeat", a, b, HaConfig::garpRepeat);
             check(changed, "ha.garp-interval", a, b, HaConfig::garpInterval);
-            check(changed, "ha.track-services", a, b, HaConfig::trackServices);
-            check(changed, "ha.track-service-weight", a, b, HaConfig::trackServiceWeight);
-            check(changed, "ha.track-scripts", a, b, HaConfig::trackScripts);
         }
         return changed;
     }

@@ -34,6 +34,10 @@ public interface FlowHandoff {
      */
     void passUnknownFlows(String to, Map<String, String> devices);
 
+    /** Takes another list of IPv4 VIP addresses (a reload); the next step uses it. */
+    default void addresses(java.util.List<String> vips) {
+    }
+
     /** Removes everything {@link #install()} and the other steps set up. */
     void uninstall();
 

@@ -35,7 +35,7 @@ public final class NftFlowHandoff implements FlowHandoff {
     static final String TABLE = "l4lb_handoff";
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
-    private final List<String> vips;
+    private volatile List<String> vips;
     private final Commands commands;
     private boolean installed;
 
@@ -43,6 +43,11 @@ public final class NftFlowHandoff implements FlowHandoff {
     public NftFlowHandoff(List<String> vips, Commands commands) {
         this.vips = List.copyOf(vips);
         this.commands = commands;
+    }
+
+    @Override
+    public void addresses(List<String> next) {
+        this.vips = List.copyOf(next);
     }
 
     @Override

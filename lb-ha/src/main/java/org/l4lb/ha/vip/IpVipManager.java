@@ -1,10 +1,12 @@
 package org.l4lb.ha.vip;
 
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Predicate;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -26,7 +28,7 @@ public final class IpVipManager implements VipManager {
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
     private final String iface;
-    private final List<String> vips;
+    private volatile List<String> vips;
     private final int garpRepeat;
     private final Duration garpInterval;
     private final Commands commands;
@@ -49,11 +51,32 @@ public final class IpVipManager implements VipManager {
     public IpVipManager(String iface, List<String> vips, int garpRepeat, Duration garpInterval, Commands commands,
             boolean flowHandoff) {
         this.iface = iface;
-        this.vips = vips.stream().map(v -> v.contains("/") ? v : v + (v.contains(":") ? "/128" : "/32")).toList();
+        this.vips = withPrefixes(vips);
         this.handoff = flowHandoff ? new NftFlowHandoff(ipv4Addresses(), commands) : FlowHandoff.OFF;
         this.garpRepeat = garpRepeat;
         this.garpInterval = garpInterval;
         this.commands = commands;
+    }
+
+    private static List<String> withPrefixes(List<String> vips) {
+        return vips.stream().map(v -> v.contains("/") ? v : v + (v.contains(":") ? "/128" : "/32")).toList();
+    }
+
+    @Override
+    public void virtualIps(List<String> next, boolean holding) {
+        List<String> before = vips;
+        List<String> after = withPrefixes(next);
+        Set<String> kept = new HashSet<>(after);
+        remove(vip -> !kept.contains(vip));
+        vips = after;
+        handoff.addresses(ipv4Addresses());
+        if (handoffReady && !ipv4Addresses().isEmpty()) {
+            learnOwnAddress(listed());
+        }
+        LOG.info("VIPs {} -> {}", before, after);
+        if (holding && !new HashSet<>(before).containsAll(after)) {
+            acquire();
+        }
     }
 
     private List<String> ipv4Addresses() {

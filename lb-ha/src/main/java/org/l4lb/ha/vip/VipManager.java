@@ -1,5 +1,6 @@
 package org.l4lb.ha.vip;
 
+import java.util.List;
 import java.util.Optional;
 
 /** Adds and removes the virtual IPs as the node's state changes. Calls come from one thread. */
@@ -45,6 +46,13 @@ public interface VipManager {
 
     /** As master: passes the packets of VIP flows this node does not know to {@code to}, a node handing off; null stops. */
     default void passUnknownFlows(String to) {
+    }
+
+    /**
+     * Takes another list of VIPs (a reload): the ones that are gone are removed if this node has
+     * them; with {@code holding} (this node is master) the new ones are added and announced.
+     */
+    default void virtualIps(List<String> next, boolean holding) {
     }
 
     /** Leaves for good: releases the VIPs and removes whatever {@link #start()} set up. */

@@ -56,6 +56,26 @@ class IpVipManagerTest {
     }
 
     @Test
+    void aReloadRemovesTheVipsThatAreGoneAndAMasterAddsTheNewOnes() throws Exception {
+        Commands kernel = (command, timeout) -> {
+            ran.add(String.join(" ", command));
+            return new Commands.Result(0, command.equals(List.of("ip", "-o", "addr", "show"))
+                    ? "2: eth0    inet 10.99.0.11/24 scope global eth0\n2: eth0    inet 10.99.0.100/24 scope global secondary eth0\n"
+                    + "2: eth0    inet 10.99.0.101/32 scope global secondary eth0\n" : "");
+        };
+        IpVipManager m = new IpVipManager("", List.of("10.99.0.100/24", "10.99.0.101"), 1, Duration.ofMillis(20), kernel);
+        m.virtualIps(List.of("10.99.0.100/24", "10.99.0.102/24"), true);
+        assertThat(ran).contains("ip addr del 10.99.0.101/32 dev eth0", "ip addr add 10.99.0.102/24 dev eth0")
+                .doesNotContain("ip addr del 10.99.0.100/24 dev eth0");
+        ran.clear();
+        m.virtualIps(List.of("10.99.0.100/24"), false);
+        assertThat(ran).as("a backup adds nothing").noneMatch(c -> c.contains("addr add"));
+        ran.clear();
+        m.release();
+        assertThat(ran).contains("ip addr del 10.99.0.100/24 dev eth0").noneMatch(c -> c.contains("10.99.0.102"));
+    }
+
+    @Test
     void releaseCancelsTheAnnouncesStillToCome() throws Exception {
         IpVipManager m = new IpVipManager("eth0", List.of("10.99.0.100/24"), 5, Duration.ofMillis(200), fake);
         m.acquire();

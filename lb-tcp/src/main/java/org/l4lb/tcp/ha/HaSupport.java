@@ -6,12 +6,13 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.IntSupplier;
 import org.l4lb.core.config.HaConfig;
 import org.l4lb.core.config.HostPort;
-import org.l4lb.core.config.TrackScriptConfig;
 import org.l4lb.core.time.Ticker;
 import org.l4lb.ha.HaNode;
 import org.l4lb.ha.Tracking;
@@ -28,8 +29,22 @@ public final class HaSupport {
     private HaSupport() {
     }
 
-    public static HaNode create(HaConfig ha, String nodeName, List<Service> services, IntSupplier openSessions)
-            throws UnknownHostException {
+    /**
+     * Script checks run here: a script that takes its whole timeout must not delay adverts or the
+     * election.
+     */
+    private static final ScheduledExecutorService SCRIPTS = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "l4lb-track");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /**
+     * @param services the running service of a name, looked up each time a tracked service is
+     *     asked about (a reload may replace it)
+     */
+    public static HaNode create(HaConfig ha, String nodeName, Function<String, Optional<Service>> services,
+            IntSupplier openSessions) throws UnknownHostException {
         InetSocketAddress bind = socket(ha.bind());
         List<InetSocketAddress> peers = new ArrayList<>();
         for (HostPort p : ha.peers()) {
@@ -42,26 +57,22 @@ public final class HaSupport {
             case SCRIPT, NONE -> VipManager.NONE;
         };
         Tracking tracking = new Tracking();
-        for (String name : ha.trackServices()) {
-            Service s = services.stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
-            tracking.trackService(name, ha.trackServiceWeight(), () -> s.upstream().hasEligible());
-        }
         // Keep the VIPs until the new master's last gratuitous ARP has gone out.
         Duration grace = ha.garpInterval().multipliedBy(Math.max(1, ha.garpRepeat())).plusMillis(200);
         HaNode node = new HaNode(settings, nodeId(bind), ha.priority(), ha.preempt(), ha.preemptDelay(), vips, grace,
                 ha.flowHandoffTimeout(), openSessions, tracking, ha.notifyScript(), Ticker.SYSTEM);
-        if (!ha.trackScripts().isEmpty()) {
-            // Their own thread: a script that takes its whole timeout must not delay adverts or the election.
-            ScheduledExecutorService scripts = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "l4lb-track");
-                t.setDaemon(true);
-                return t;
-            });
-            for (TrackScriptConfig t : ha.trackScripts()) {
-                tracking.trackScript(t, Commands.SYSTEM, scripts);
-            }
-        }
+        track(tracking, ha, services);
         return node;
+    }
+
+    /** Tracks what {@code ha} names (at start, and again on a reload). */
+    public static void track(Tracking tracking, HaConfig ha, Function<String, Optional<Service>> services) {
+        List<Tracking.ServiceTrack> tracked = new ArrayList<>();
+        for (String name : ha.trackServices()) {
+            tracked.add(new Tracking.ServiceTrack(name, ha.trackServiceWeight(),
+                    () -> services.apply(name).map(s -> s.upstream().hasEligible()).orElse(false)));
+        }
+        tracking.replace(tracked, ha.trackScripts(), Commands.SYSTEM, SCRIPTS);
     }
 
     /** The address that breaks priority ties: the bind address, or this host's when bound to all. */

@@ -28,6 +28,18 @@ final class DrillNode {
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     }
 
+    /** Writes a new configuration for the next reload (SIGHUP) or start. */
+    void rewrite(String text) throws IOException {
+        Path tmp = config.resolveSibling(config.getFileName() + ".new");
+        Files.writeString(tmp, text);
+        Files.move(tmp, config, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** The process's id: the same across a reload. */
+    long pid() {
+        return process.pid();
+    }
+
     void signal(String sig) {
         Sh.run("kill", "-" + sig, Long.toString(process.pid()));
     }

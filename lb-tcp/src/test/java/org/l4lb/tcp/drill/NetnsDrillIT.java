@@ -107,6 +107,10 @@ class NetnsDrillIT {
     }
 
     private static String config(String name, String address, int priority) {
+        return config(name, address, priority, List.of(Topology.VIP + "/24"));
+    }
+
+    private static String config(String name, String address, int priority, List<String> vips) {
         return """
                 node-name = %s
                 shutdown-timeout = 5s
@@ -125,7 +129,7 @@ class NetnsDrillIT {
                   priority = %d
                   advert-interval = 1s
                   interface = eth0
-                  virtual-ips = ["%s/24"]
+                  virtual-ips = [%s]
                   bind = "%s:7800"
                   peers = ["10.99.0.11:7800", "10.99.0.12:7800"]
                   secret = "drill-secret-0123456789"
@@ -133,7 +137,8 @@ class NetnsDrillIT {
                   # down) must not win the VIP back before its health checks have them again.
                   track-services = [web, echo]
                 }
-                """.formatted(name, ECHO_PORT, priority, Topology.VIP, address);
+                """.formatted(name, ECHO_PORT, priority,
+                        String.join(", ", vips.stream().map(v -> "\"" + v + "\"").toList()), address);
     }
 
     @AfterAll
@@ -407,6 +412,62 @@ class NetnsDrillIT {
                     + "\nlb2:\n" + tail(lb2));
         }
         assertThat(released).as("lb2 let the VIP go once the client's FIN reached it through lb1").isTrue();
+    }
+
+    /**
+     * An operator lowers the master's priority in its file and reloads it (SIGHUP), then raises it
+     * again: each is a planned move, done by the same process, that fails no connection and
+     * breaks none open at the move; then a VIP added by reload goes on the master only, and one
+     * removed by reload goes away.
+     */
+    @Test
+    @Order(7)
+    void priorityAndVipsChangedByReload() throws Exception {
+        steady();
+        long pid = lb1.pid();
+        int reloads = count(lb1, "reload done");
+        Run w = drill("reload: priority", () -> {
+            lb1.rewrite(config("lb1", "10.99.0.11", 50));
+            lb1.signal("HUP");
+        }, () -> {
+            lb1.rewrite(config("lb1", "10.99.0.11", 150));
+            lb1.signal("HUP");
+        });
+        assertThat(lb1.alive()).isTrue();
+        assertThat(lb1.pid()).as("the same process all along").isEqualTo(pid);
+        assertThat(count(lb1, "reload done")).isEqualTo(reloads + 2);
+        assertThat(lb1.log()).contains("HA: priority 150 -> 50 (reload)").contains("HA: priority 50 -> 150 (reload)");
+        assertThat(w.flipTimes(w.faultAt(), w.healAt())).as("flips of the client's ARP entry when lowered").hasSize(1);
+        assertThat(Attempts.failedIn(w.attempts(), w.faultAt(), w.healAt())).as("connections failed when lowered").isEmpty();
+        assertThat(w.acrossFault().ok()).as("a connection open at the move goes on: " + w.acrossFault().text()).isTrue();
+        assertThat(w.acrossFault().via()).as("the node that was master carried it to its end").isEqualTo("10.99.0.11");
+
+        String extra = "10.99.0.101";
+        List<String> two = List.of(Topology.VIP + "/24", extra + "/24");
+        lb2.rewrite(config("lb2", "10.99.0.12", 100, two));
+        lb1.rewrite(config("lb1", "10.99.0.11", 150, two));
+        lb2.signal("HUP");
+        lb1.signal("HUP");
+        await(() -> has(lb1, extra), 10_000, "lb1 (master) adds the VIP the reload brought");
+        assertThat(has(lb2, extra)).as("the backup does not").isFalse();
+        Sh.Result through = Sh.run("ip", "netns", "exec", net.ns("cl"), "timeout", "5", "bash", "-c",
+                "exec 3<>/dev/tcp/" + extra + "/80 && head -c 64 <&3");
+        assertThat(through.code()).as("the client is served on the new VIP: " + through.out()).isZero();
+        assertThat(through.out()).as("by lb1").contains("10.99.0.11");
+        lb1.rewrite(config("lb1", "10.99.0.11", 150));
+        lb2.rewrite(config("lb2", "10.99.0.12", 100));
+        lb2.signal("HUP");
+        lb1.signal("HUP");
+        await(() -> !has(lb1, extra), 10_000, "lb1 removes the VIP the reload took away");
+        assertThat(net.holdsVip("lb1")).as("and keeps the other").isTrue();
+    }
+
+    private static int count(DrillNode n, String text) throws IOException {
+        return (int) n.log().lines().filter(l -> l.contains(text)).count();
+    }
+
+    private static boolean has(DrillNode n, String address) {
+        return Sh.run("ip", "netns", "exec", n.ns, "ip", "-o", "addr", "show").out().contains(" " + address + "/");
     }
 
     private static Process reusedPort(String mode, Path out) throws IOException {

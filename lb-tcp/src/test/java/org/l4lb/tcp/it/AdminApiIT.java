@@ -2,16 +2,13 @@ package org.l4lb.tcp.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,18 +29,6 @@ class AdminApiIT {
         return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString()).statusCode();
     }
 
-    /** Which backend answers each of {@code n} new connections. */
-    private static Map<String, Integer> served(int port, int n) throws Exception {
-        Map<String, Integer> count = new TreeMap<>();
-        for (int i = 0; i < n; i++) {
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                s.setSoTimeout(5000);
-                count.merge(new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII), 1, Integer::sum);
-            }
-        }
-        return count;
-    }
-
     @Test
     void weightsAndStatesChangeAtRuntimeOnlyWithTheToken() throws Exception {
         try (Backend a = Backend.naming("a"); Backend b = Backend.naming("b")) {
@@ -52,20 +37,20 @@ class AdminApiIT {
                     admin.token = "%s"
                     services.s { listen = ["127.0.0.1:%d"], servers = ["%s", "%s"], health-check.type = none }
                     """.formatted(TOKEN, port, a.address(), b.address()))) {
-                assertThat(served(port, 20)).containsExactlyInAnyOrderEntriesOf(Map.of("a", 10, "b", 10));
+                assertThat(Backend.served(port, 20)).containsExactlyInAnyOrderEntriesOf(Map.of("a", 10, "b", 10));
 
                 assertThat(post(lb, "service=s&server=" + a.address() + "&weight=3", null)).isEqualTo(401);
                 assertThat(post(lb, "service=s&server=" + a.address() + "&weight=3", "wrong")).isEqualTo(401);
-                assertThat(served(port, 20)).as("nothing changed without the token").containsEntry("a", 10);
+                assertThat(Backend.served(port, 20)).as("nothing changed without the token").containsEntry("a", 10);
 
                 assertThat(post(lb, "service=s&server=" + a.address() + "&weight=3", TOKEN)).isEqualTo(200);
-                assertThat(served(port, 40)).containsExactlyInAnyOrderEntriesOf(Map.of("a", 30, "b", 10));
+                assertThat(Backend.served(port, 40)).containsExactlyInAnyOrderEntriesOf(Map.of("a", 30, "b", 10));
                 assertThat(lb.get("/status")).contains("\"weight\" : 3");
 
                 assertThat(post(lb, "service=s&server=" + a.address() + "&state=disabled", TOKEN)).isEqualTo(200);
-                assertThat(served(port, 20)).containsExactlyInAnyOrderEntriesOf(Map.of("b", 20));
+                assertThat(Backend.served(port, 20)).containsExactlyInAnyOrderEntriesOf(Map.of("b", 20));
                 assertThat(post(lb, "service=s&server=" + a.address() + "&state=enabled", TOKEN)).isEqualTo(200);
-                assertThat(served(port, 40)).containsExactlyInAnyOrderEntriesOf(Map.of("a", 30, "b", 10));
+                assertThat(Backend.served(port, 40)).containsExactlyInAnyOrderEntriesOf(Map.of("a", 30, "b", 10));
 
                 assertThat(post(lb, "service=s&server=" + a.address() + "&weight=-1", TOKEN)).isEqualTo(400);
                 assertThat(post(lb, "service=s&server=" + a.address() + "&state=sleepy", TOKEN)).isEqualTo(400);
@@ -83,7 +68,7 @@ class AdminApiIT {
                     services.s { listen = ["127.0.0.1:%d"], servers = ["%s"], health-check.type = none }
                     """.formatted(port, a.address()))) {
                 assertThat(post(lb, "service=s&server=" + a.address() + "&state=disabled", "")).isEqualTo(403);
-                assertThat(served(port, 3)).containsEntry("a", 3);
+                assertThat(Backend.served(port, 3)).containsEntry("a", 3);
             }
         }
     }

@@ -95,6 +95,19 @@ final class Backend implements AutoCloseable {
         s.getInputStream().readAllBytes();
     }
 
+    /** Which {@link #naming} backend answered each of {@code n} new connections to {@code port}, one after another. */
+    static java.util.Map<String, Integer> served(int port, int n) throws IOException {
+        java.util.Map<String, Integer> count = new java.util.TreeMap<>();
+        for (int i = 0; i < n; i++) {
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                s.setSoTimeout(5000);
+                count.merge(new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII), 1,
+                        Integer::sum);
+            }
+        }
+        return count;
+    }
+
     @Override
     public void close() throws IOException {
         server.close();

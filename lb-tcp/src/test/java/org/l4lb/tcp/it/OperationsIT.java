@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,17 +46,6 @@ class OperationsIT {
         return null;
     }
 
-    private static Map<String, Integer> served(int port, int n) throws Exception {
-        Map<String, Integer> count = new TreeMap<>();
-        for (int i = 0; i < n; i++) {
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                s.setSoTimeout(5000);
-                count.merge(new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII), 1, Integer::sum);
-            }
-        }
-        return count;
-    }
-
     private static String config(int web, int db, Backend... servers) {
         StringBuilder list = new StringBuilder();
         for (Backend b : servers) {
@@ -76,7 +64,7 @@ class OperationsIT {
             int web = Ports.free();
             int db = Ports.free();
             try (LbProcess lb = LbProcess.start(dir, config(web, db, a, b))) {
-                served(web, 4);
+                Backend.served(web, 4);
                 assertThat(ctl(lb, "drain", "db", b.address()).code()).isZero();
                 LbProcess.Exit st = ctl(lb, "status");
                 assertThat(st.code()).as(st.output()).isZero();
@@ -99,11 +87,11 @@ class OperationsIT {
                 assertThat(st.output()).contains("draining").contains("admin draining");
 
                 assertThat(ctl(lb, "weight", "web", a.address(), "3").code()).isZero();
-                assertThat(served(web, 8)).containsExactlyInAnyOrderEntriesOf(Map.of("a", 6, "b", 2));
+                assertThat(Backend.served(web, 8)).containsExactlyInAnyOrderEntriesOf(Map.of("a", 6, "b", 2));
                 assertThat(ctl(lb, "add", "web", c.address(), "weight=2").code()).isZero();
-                assertThat(served(web, 12)).containsExactlyInAnyOrderEntriesOf(Map.of("a", 6, "b", 2, "c", 4));
+                assertThat(Backend.served(web, 12)).containsExactlyInAnyOrderEntriesOf(Map.of("a", 6, "b", 2, "c", 4));
                 assertThat(ctl(lb, "remove", "web", a.address()).code()).isZero();
-                assertThat(served(web, 6)).containsExactlyInAnyOrderEntriesOf(Map.of("b", 2, "c", 4));
+                assertThat(Backend.served(web, 6)).containsExactlyInAnyOrderEntriesOf(Map.of("b", 2, "c", 4));
                 assertThat(lb.get("/metrics")).doesNotContain("server=\"" + a.address() + "\",service=\"web\"")
                         .contains("server=\"" + c.address() + "\",service=\"web\"");
 
@@ -123,14 +111,14 @@ class OperationsIT {
                 LbProcess.Exit reload = ctl(lb, "reload");
                 assertThat(reload.code()).as(reload.output()).isZero();
                 assertThat(reload.output()).contains("service extra added").contains("server " + a.address() + " removed");
-                assertThat(served(web, 6)).as("the server added at runtime stays over a reload")
+                assertThat(Backend.served(web, 6)).as("the server added at runtime stays over a reload")
                         .containsExactlyInAnyOrderEntriesOf(Map.of("b", 2, "c", 4));
 
                 lb.rewrite(config(web, db, b).replace("least-conn", "fastest"));
                 reload = ctl(lb, "reload");
                 assertThat(reload.code()).as("the node refused it").isEqualTo(1);
                 assertThat(reload.output()).contains(lb.conf.getFileName() + ":").contains("services.db.strategy");
-                assertThat(served(web, 3)).as("still serving").hasSize(2);
+                assertThat(Backend.served(web, 3)).as("still serving").hasSize(2);
 
                 Files.writeString(lb.conf, "services {");
                 reload = ctl(lb, "reload");
@@ -146,7 +134,7 @@ class OperationsIT {
             int web = Ports.free();
             try (LbProcess lb = LbProcess.start(dir, config(web, Ports.free(), a, b))) {
                 assertThat(ctl(lb, "weight", "web", b.address(), "0").code()).isZero();
-                assertThat(served(web, 5)).containsOnlyKeys("a");
+                assertThat(Backend.served(web, 5)).containsOnlyKeys("a");
                 assertThat(ctl(lb, "weight", "web", b.address(), "8", "--ramp", "4s").code()).isZero();
                 List<Integer> weights = new ArrayList<>();
                 long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -162,7 +150,7 @@ class OperationsIT {
                 assertThat(weights).as("sampled weights").isSorted().contains(8);
                 assertThat(weights.stream().filter(w -> w > 0 && w < 8).distinct().count()).as("steps between: " + weights)
                         .isGreaterThanOrEqualTo(3);
-                assertThat(served(web, 18)).containsExactlyInAnyOrderEntriesOf(Map.of("a", 2, "b", 16));
+                assertThat(Backend.served(web, 18)).containsExactlyInAnyOrderEntriesOf(Map.of("a", 2, "b", 16));
                 assertThat(lb.log()).contains("weight 0 -> 8 over 4000ms");
             }
         }
@@ -179,12 +167,12 @@ class OperationsIT {
                 assertThat(ctl(lb, "disable", "db", a.address()).code()).isZero();
                 assertThat(ctl(lb, "add", "web", c.address(), "weight=2").code()).isZero();
                 assertThat(ctl(lb, "remove", "web", b.address()).code()).isZero();
-                assertThat(served(web, 10)).containsExactlyInAnyOrderEntriesOf(Map.of("a", 6, "c", 4));
+                assertThat(Backend.served(web, 10)).containsExactlyInAnyOrderEntriesOf(Map.of("a", 6, "c", 4));
                 lb.signal("TERM");
                 assertThat(lb.waitFor(Duration.ofSeconds(20))).isTrue();
             }
             try (LbProcess lb = LbProcess.start(dir, conf)) {
-                assertThat(served(web, 10)).as("after the restart").containsExactlyInAnyOrderEntriesOf(Map.of("a", 6, "c", 4));
+                assertThat(Backend.served(web, 10)).as("after the restart").containsExactlyInAnyOrderEntriesOf(Map.of("a", 6, "c", 4));
                 assertThat(server(lb, "db", a.address()).path("admin").asText()).isEqualTo("disabled");
                 assertThat(lb.log()).contains("state file " + state + ": 4 server state(s), 1 added, 1 removed");
             }
@@ -205,7 +193,7 @@ class OperationsIT {
                     lb.rewrite(config(web, Ports.free(), a, b));
                     lb.signal("HUP");
                     lb.awaitLog("reload done", 1, Duration.ofSeconds(10));
-                    assertThat(served(web, 4)).containsExactlyInAnyOrderEntriesOf(Map.of("a", 2, "b", 2));
+                    assertThat(Backend.served(web, 4)).containsExactlyInAnyOrderEntriesOf(Map.of("a", 2, "b", 2));
                     lb.signal("USR1");
                     lb.awaitLog("SIGUSR1: service web", 1, Duration.ofSeconds(10));
                     lb.signal("USR2");
@@ -215,7 +203,7 @@ class OperationsIT {
                     assertThat(new String(open.getInputStream().readAllBytes(), StandardCharsets.US_ASCII))
                             .as("a session open across the signals").isEqualTo("a");
                 }
-                assertThat(served(web, 2)).hasSize(2);
+                assertThat(Backend.served(web, 2)).hasSize(2);
             }
         }
     }
@@ -231,12 +219,12 @@ class OperationsIT {
                     services.web { listen = ["127.0.0.1:%d"], health-check.type = none, resolve-interval = 200ms,
                       servers = [{ address = "app.test:%d", resolve = true, weight = 2 }, "%s"] }
                     """.formatted(web, port, fixed.address()), "-Djdk.net.hosts.file=" + hosts)) {
-                assertThat(served(web, 6)).containsExactlyInAnyOrderEntriesOf(Map.of("x2", 4, "fixed", 2));
+                assertThat(Backend.served(web, 6)).containsExactlyInAnyOrderEntriesOf(Map.of("x2", 4, "fixed", 2));
 
                 Files.writeString(hosts, "127.0.0.2 app.test\n127.0.0.3 app.test\n");
                 lb.awaitLog("resolve: service web: server 127.0.0.3:" + port + " added", 1, Duration.ofSeconds(10));
                 assertThat(lb.log()).contains("app.test resolves to [127.0.0.2:" + port + ", 127.0.0.3:" + port + "]");
-                assertThat(served(web, 10)).containsExactlyInAnyOrderEntriesOf(Map.of("x2", 4, "x3", 4, "fixed", 2));
+                assertThat(Backend.served(web, 10)).containsExactlyInAnyOrderEntriesOf(Map.of("x2", 4, "x3", 4, "fixed", 2));
                 assertThat(server(lb, "web", "127.0.0.3:" + port).path("weight").asInt()).as("the entry's parameters").isEqualTo(2);
 
                 try (Socket held = new Socket("127.0.0.1", web)) {
@@ -246,14 +234,14 @@ class OperationsIT {
                     lb.awaitLog("resolve: service web: server 127.0.0." + (first.equals("x2") ? 2 : 3) + ":" + port + " removed",
                             1, Duration.ofSeconds(10));
                     String left = first.equals("x2") ? "x3" : "x2";
-                    Map<String, Integer> after = served(web, 6);
+                    Map<String, Integer> after = Backend.served(web, 6);
                     assertThat(after).doesNotContainKey(first).containsKey(left);
                     assertThat(held.getInputStream().read()).as("the session on the address that went away ran on").isEqualTo(-1);
                 }
 
                 Files.writeString(hosts, "");
                 lb.awaitLog("app.test does not resolve", 1, Duration.ofSeconds(10));
-                assertThat(served(web, 3).keySet()).as("a name that stops resolving keeps its last addresses").hasSize(2);
+                assertThat(Backend.served(web, 3).keySet()).as("a name that stops resolving keeps its last addresses").hasSize(2);
             }
         }
     }
