@@ -90,7 +90,7 @@ public final class Node {
             dataPlane = new DataPlane(transport, acceptors, workers, splice);
             Map<String, Service> made = new LinkedHashMap<>();
             for (ServiceConfig sc : config.services()) {
-                made.put(sc.name(), newService(sc));
+                made.put(sc.name(), newService(sc, config.maxConnections()));
             }
             services = made;
             if (config.ha().enabled()) {
@@ -118,10 +118,10 @@ public final class Node {
         }
     }
 
-    private Service newService(ServiceConfig sc) {
+    private Service newService(ServiceConfig sc, int globalMax) {
         Upstream upstream = Upstream.create(sc, Ticker.SYSTEM, listener(sc.name()));
         try {
-            return new Service(sc, upstream, globalSessions, config.maxConnections(), transport.domainSockets(),
+            return new Service(sc, upstream, globalSessions, globalMax, transport.domainSockets(),
                     dataPlane.splice());
         } catch (UnknownHostException e) {
             throw new IllegalStateException("service " + sc.name() + ": cannot resolve a server: " + e.getMessage(), e);
@@ -176,7 +176,7 @@ public final class Node {
             for (ServiceConfig sc : next.services()) {
                 Service s = current.get(sc.name());
                 if (s == null) {
-                    Service made = newService(sc);
+                    Service made = newService(sc, next.maxConnections());
                     dataPlane.listen(made);
                     undo.add(() -> dataPlane.unlisten(made));
                     added.put(sc.name(), made);

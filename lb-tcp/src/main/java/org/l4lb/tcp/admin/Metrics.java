@@ -62,17 +62,21 @@ public final class Metrics {
         Set<Object> live = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         for (Service svc : services) {
             live.add(svc);
-            meters.computeIfAbsent(svc, k -> register(svc));
-            for (ServerState server : svc.upstream().servers()) {
-                live.add(server);
-                meters.computeIfAbsent(server, k -> register(svc, server));
-            }
+            live.addAll(svc.upstream().servers());
         }
+        // Removed first: a new object under a name that left must get meters of its own, not the
+        // registry's old ones, which read the object that left.
         for (var it = meters.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
             if (!live.contains(e.getKey())) {
                 e.getValue().forEach(registry::remove);
                 it.remove();
+            }
+        }
+        for (Service svc : services) {
+            meters.computeIfAbsent(svc, k -> register(svc));
+            for (ServerState server : svc.upstream().servers()) {
+                meters.computeIfAbsent(server, k -> register(svc, server));
             }
         }
     }

@@ -92,6 +92,7 @@ class ComposePairIT {
                 .withFileFromPath("Dockerfile", ROOT.resolve("docker/Dockerfile"))
                 .withFileFromPath("lb-tcp/target/lb-tcp.jar", jar)
                 .withFileFromPath("docker/conf", ROOT.resolve("docker/conf"))
+                .withFileFromPath("docker/cds-archive.sh", ROOT.resolve("docker/cds-archive.sh"))
                 .withFileFromPath("docker/drill", ROOT.resolve("docker/drill"))
                 .withFileFromPath("lb-tcp/target/test-classes/org/l4lb/drillkit",
                         ROOT.resolve("lb-tcp/target/test-classes/org/l4lb/drillkit"))
