@@ -56,7 +56,9 @@ public final class HaNode implements Receiver, AutoCloseable {
     private volatile int priority;
     private volatile boolean preempt;
     private volatile long preemptDelayNanos;
-    private final long advertNanos;
+    /** Changed by a reload, on the election thread. */
+    private volatile long advertNanos;
+    private java.util.concurrent.ScheduledFuture<?> ticks;
     private final VipManager vips;
     private final Tracking tracking;
     private final Notifier notifier;
@@ -143,6 +145,29 @@ public final class HaNode implements Receiver, AutoCloseable {
         }
     }
 
+    /**
+     * Another advert interval (a reload), without leaving the cluster: adverts go out at the new
+     * pace from the next tick, and the others' are judged by the longer of the two intervals (their
+     * adverts carry theirs), so a reload done node after node marks nobody as gone.
+     */
+    public void advertInterval(Duration next) {
+        timer.execute(() -> {
+            long old = advertNanos;
+            advertNanos = next.toNanos();
+            peers.advertNanos(advertNanos);
+            stall.advertNanos(advertNanos);
+            if (ticks != null) {
+                ticks.cancel(false);
+                ticks = timer.scheduleAtFixedRate(() -> guarded(this::tick), 0, Math.max(1, advertNanos / 10),
+                        TimeUnit.NANOSECONDS);
+            }
+            if (channel != null) {
+                ClusterChannel.retime(channel, next.toMillis());
+            }
+            LOG.info("HA: advert interval {} -> {} ms (reload)", old / 1_000_000, next.toMillis());
+        });
+    }
+
     /** What lowers this node's priority; a reload replaces what it tracks. */
     public Tracking tracking() {
         return tracking;
@@ -160,7 +185,7 @@ public final class HaNode implements Receiver, AutoCloseable {
         channel.setReceiver(this);
         channel.connect(settings.group());
         // Ticks at a tenth of the advert interval: a silent master is noticed within 3.1 intervals.
-        timer.scheduleAtFixedRate(() -> guarded(this::tick), 0, Math.max(1, advertNanos / 10), TimeUnit.NANOSECONDS);
+        ticks = timer.scheduleAtFixedRate(() -> guarded(this::tick), 0, Math.max(1, advertNanos / 10), TimeUnit.NANOSECONDS);
         LOG.info("HA: node {} joined group {} with priority {} ({} member(s) in view)", self, settings.group(), priority,
                 channel.getView().size());
     }
@@ -276,7 +301,7 @@ public final class HaNode implements Receiver, AutoCloseable {
         }
         lastAdvertSent = ticker.nanos();
         Advert a = new Advert(self, settings.nodeName(), priority, leaving ? 0 : effective, state, state == HaState.FAULT,
-                ++advertSequence, vips.handoffAddress().orElse(""), hold.active());
+                ++advertSequence, vips.handoffAddress().orElse(""), hold.active(), advertNanos / 1_000_000);
         try {
             // An advert is the latest state, not a log: no retransmission, no ordering, no bundling
             // delay. A lost one is replaced by the next; a partition heals without a backlog.

@@ -33,13 +33,26 @@ final class PeerAdverts {
             boolean otherMaster, boolean mergePending) {
     }
 
-    private final long advertNanos;
+    private long advertNanos;
     private final Map<Address, Heard> heard = new HashMap<>();
     private boolean mergePending;
     private long mergedAt;
 
     PeerAdverts(long advertNanos) {
         this.advertNanos = advertNanos;
+    }
+
+    /** This node's advert interval changed (a reload). */
+    void advertNanos(long next) {
+        this.advertNanos = next;
+    }
+
+    /**
+     * Three intervals of the longer of this node's and the sender's: while a reload changes the
+     * interval node by node, neither side takes the other for gone.
+     */
+    private long freshFor(Advert a) {
+        return 3 * Math.max(advertNanos, a.advertMillis() * 1_000_000);
     }
 
     /**
@@ -91,7 +104,7 @@ final class PeerAdverts {
                 }
                 allHeardSinceMerge &= !mergePending || h.at() >= mergedAt;
                 Advert ad = h.advert();
-                boolean fresh = now - h.at() <= 3 * advertNanos;
+                boolean fresh = now - h.at() <= freshFor(ad);
                 others.add(ad.member(fresh));
                 otherMaster |= fresh && ad.state() == HaState.MASTER;
                 if (fresh) {

@@ -12,7 +12,7 @@ final class StallWatch {
     /** Back from a stall, how long (in advert intervals) the node decides nothing. */
     private static final double REJOIN_WAIT_ADVERTS = 1.5;
 
-    private final long advertNanos;
+    private long advertNanos;
     private boolean ticked;
     private long lastTickAt;
     private boolean rejoining;
@@ -20,6 +20,11 @@ final class StallWatch {
 
     StallWatch(long advertNanos) {
         this.advertNanos = advertNanos;
+    }
+
+    /** This node's advert interval changed (a reload). */
+    void advertNanos(long next) {
+        this.advertNanos = next;
     }
 
     void ticked(long now) {

@@ -255,6 +255,10 @@ public final class Node {
                 changes.add("ha: priority " + b.priority() + ", preempt " + b.preempt() + ", preempt-delay "
                         + b.preemptDelay().toMillis() + "ms, notify '" + b.notifyScript() + "'");
             }
+            if (!a.advertInterval().equals(b.advertInterval())) {
+                ha.advertInterval(b.advertInterval());
+                changes.add("ha: advert-interval " + a.advertInterval().toMillis() + "ms -> " + b.advertInterval().toMillis() + "ms");
+            }
             if (!a.virtualIps().equals(b.virtualIps())) {
                 ha.virtualIps(b.virtualIps());
                 changes.add("ha: virtual-ips " + a.virtualIps() + " -> " + b.virtualIps());

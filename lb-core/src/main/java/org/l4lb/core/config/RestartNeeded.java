@@ -37,8 +37,6 @@ public final class RestartNeeded {
             check(changed, "ha.interface", a, b, HaConfig::networkInterface);
             check(changed, "ha.flow-handoff", a, b, HaConfig::flowHandoff);
             check(changed, "ha.flow-handoff-timeout", a, b, HaConfig::flowHandoffTimeout);
-            // The failure detection of the cluster's stack is built on it.
-            check(changed, "ha.advert-interval", a, b, HaConfig::advertInterval);
             check(changed, "ha.garp-repeat", a, b, HaConfig::garpRepeat);
             check(changed, "ha.garp-interval", a, b, HaConfig::garpInterval);
         }

@@ -17,9 +17,11 @@ import org.l4lb.ha.election.NodeId;
  * @param handoffAddress where a master passes this node's flows while it hands them off; empty
  *     when it cannot
  * @param handingOff the node stepped down and still serves the connections open on the VIPs
+ * @param advertMillis the sender's advert interval, so that a receiver judges its adverts fresh by
+ *     it while a reload changes the interval node by node; 0 from a node too old to send it
  */
 public record Advert(NodeId id, String name, int priority, int effective, HaState state, boolean fault, long sequence,
-        String handoffAddress, boolean handingOff) {
+        String handoffAddress, boolean handingOff, long advertMillis) {
 
     private static final int VERSION = 2;
 
@@ -45,6 +47,9 @@ public record Advert(NodeId id, String name, int priority, int effective, HaStat
             out.writeLong(sequence);
             out.writeUTF(handoffAddress);
             out.writeBoolean(handingOff);
+            // Last, and only read when present: a node of the version before reads up to here and
+            // ignores the rest, so both can be in one group during an upgrade.
+            out.writeLong(advertMillis);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -70,10 +75,11 @@ public record Advert(NodeId id, String name, int priority, int effective, HaStat
         long sequence = in.readLong();
         String handoffAddress = in.readUTF();
         boolean handingOff = in.readBoolean();
+        long advertMillis = in.available() >= Long.BYTES ? in.readLong() : 0;
         if (state >= HaState.values().length) {
             throw new IOException("unknown state " + state);
         }
         return new Advert(new NodeId(text, new BigInteger(addr), port), name, priority, effective,
-                HaState.values()[state], fault, sequence, handoffAddress, handingOff);
+                HaState.values()[state], fault, sequence, handoffAddress, handingOff, advertMillis);
     }
 }

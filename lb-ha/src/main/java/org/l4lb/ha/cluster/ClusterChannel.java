@@ -56,27 +56,17 @@ public final class ClusterChannel {
             tcp.setBindAddress(s.bind().getAddress());
             tcp.setBindPort(s.bind().getPort());
             tcp.setPortRange(0);
-            tcp.setSockConnTimeout((int) Math.max(200, advert));
             stack.add(tcp);
             TCPPING ping = new TCPPING();
             ping.setInitialHosts(s.peers());
             ping.setPortRange(0);
             stack.add(ping);
         }
-        MERGE3 merge = new MERGE3();
-        merge.setMinInterval(Math.max(200, advert / 2));
-        merge.setMaxInterval(Math.max(500, advert));
-        merge.setCheckInterval(Math.max(1000, advert * 2));
-        stack.add(merge);
+        stack.add(new MERGE3());
         FD_SOCK fdSock = new FD_SOCK();
         fdSock.setBindAddress(s.bind().getAddress());
         stack.add(fdSock);
-        FD_ALL3 fdAll = new FD_ALL3();
-        // The election already ignores a node whose adverts stop for 3 intervals; this takes it out
-        // of the view a little later, which no failover waits for.
-        fdAll.setInterval(Math.max(100, advert / 2));
-        fdAll.setTimeout(advert * 4);
-        stack.add(fdAll);
+        stack.add(new FD_ALL3());
         VERIFY_SUSPECT2 verify = new VERIFY_SUSPECT2();
         // A crash closes FD_SOCK's socket, which is proof enough; a living node answers the check
         // within a LAN round trip. Every millisecond here is outage after a SIGKILL: the check
@@ -100,15 +90,43 @@ public final class ClusterChannel {
             stack.add(auth);
         }
         GMS gms = new GMS();
-        gms.setJoinTimeout(Math.max(500, advert));
         gms.setMaxJoinAttempts(2);
-        gms.setMergeTimeout(Math.max(1000, advert * 2));
-        gms.setViewAckCollectionTimeout(Math.max(500, advert));
         stack.add(gms);
         stack.add(new FRAG2());
+        time(stack, advert);
         JChannel ch = new JChannel(stack);
         ch.name(s.nodeName());
         return ch;
+    }
+
+    /**
+     * Sets the stack's timings for another advert interval (a reload). Timeouts apply from their
+     * next use; the failure detector's heartbeat keeps the period it started with until the next
+     * start, which only makes a hung node leave the view at the old pace (no failover waits for it).
+     */
+    public static void retime(JChannel ch, long advertMillis) {
+        time(ch.getProtocolStack().getProtocols(), advertMillis);
+    }
+
+    private static void time(List<Protocol> stack, long advert) {
+        for (Protocol p : stack) {
+            if (p instanceof TCP tcp) {
+                tcp.setSockConnTimeout((int) Math.max(200, advert));
+            } else if (p instanceof MERGE3 merge) {
+                merge.setMinInterval(Math.max(200, advert / 2));
+                merge.setMaxInterval(Math.max(500, advert));
+                merge.setCheckInterval(Math.max(1000, advert * 2));
+            } else if (p instanceof FD_ALL3 fdAll) {
+                // The election already ignores a node whose adverts stop for 3 intervals; this takes
+                // it out of the view a little later, which no failover waits for.
+                fdAll.setInterval(Math.max(100, advert / 2));
+                fdAll.setTimeout(advert * 4);
+            } else if (p instanceof GMS gms) {
+                gms.setJoinTimeout(Math.max(500, advert));
+                gms.setMergeTimeout(Math.max(1000, advert * 2));
+                gms.setViewAckCollectionTimeout(Math.max(500, advert));
+            }
+        }
     }
 
     /** An AES key stretched from the secret, salted with the group so groups never share keys. */

@@ -25,7 +25,7 @@ class HandoffTargetTest {
     }
 
     private static Advert advert(String ip, int effective, HaState state, String handoff, boolean handingOff) {
-        return new Advert(id(ip), ip, effective, effective, state, false, 1, handoff, handingOff);
+        return new Advert(id(ip), ip, effective, effective, state, false, 1, handoff, handingOff, 1000);
     }
 
     @Test

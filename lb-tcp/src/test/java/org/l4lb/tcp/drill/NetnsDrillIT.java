@@ -111,6 +111,10 @@ class NetnsDrillIT {
     }
 
     private static String config(String name, String address, int priority, List<String> vips) {
+        return config(name, address, priority, vips, "1s");
+    }
+
+    private static String config(String name, String address, int priority, List<String> vips, String advert) {
         return """
                 node-name = %s
                 shutdown-timeout = 5s
@@ -127,7 +131,7 @@ class NetnsDrillIT {
                 ha {
                   enabled = true
                   priority = %d
-                  advert-interval = 1s
+                  advert-interval = %s
                   interface = eth0
                   virtual-ips = [%s]
                   bind = "%s:7800"
@@ -137,7 +141,7 @@ class NetnsDrillIT {
                   # down) must not win the VIP back before its health checks have them again.
                   track-services = [web, echo]
                 }
-                """.formatted(name, ECHO_PORT, priority,
+                """.formatted(name, ECHO_PORT, priority, advert,
                         String.join(", ", vips.stream().map(v -> "\"" + v + "\"").toList()), address);
     }
 
@@ -460,6 +464,30 @@ class NetnsDrillIT {
         lb1.signal("HUP");
         await(() -> !has(lb1, extra), 10_000, "lb1 removes the VIP the reload took away");
         assertThat(net.holdsVip("lb1")).as("and keeps the other").isTrue();
+
+        // A slower advert interval, node after node (the backup first, as an operator would), and
+        // back: nobody is taken for gone meanwhile, so nothing moves.
+        int transitions = transitions(lb1) + transitions(lb2);
+        List<String> one = List.of(Topology.VIP + "/24");
+        for (String advert : List.of("3s", "1s")) {
+            lb2.rewrite(config("lb2", "10.99.0.12", 100, one, advert));
+            lb2.signal("HUP");
+            Thread.sleep(4000);
+            lb1.rewrite(config("lb1", "10.99.0.11", 150, one, advert));
+            lb1.signal("HUP");
+            Thread.sleep(4000);
+        }
+        assertThat(lb1.log()).contains("HA: advert interval 1000 -> 3000 ms (reload)").contains("HA: advert interval 3000 -> 1000 ms");
+        assertThat(transitions(lb1) + transitions(lb2))
+                .as("HA transitions while the advert interval changed node by node").isEqualTo(transitions);
+        assertThat(net.announcesVip("lb1") && !net.holdsVip("lb2")).as("lb1 still the only VIP holder").isTrue();
+    }
+
+    private static final java.util.regex.Pattern TRANSITION = java.util.regex.Pattern.compile("HA: (INIT|BACKUP|MASTER|FAULT) -> ");
+
+    /** How many HA state transitions {@code n} has logged. */
+    private static int transitions(DrillNode n) throws IOException {
+        return (int) n.log().lines().filter(l -> TRANSITION.matcher(l).find()).count();
     }
 
     private static int count(DrillNode n, String text) throws IOException {
