@@ -10,7 +10,8 @@
 # Env: BASE_IMAGE  image to build on (default eclipse-temurin:17-jre; any Debian/Ubuntu image)
 #      SETTLE      seconds to watch after a fault and after a restore (default 8)
 #      KEEP=1      leave the pair running afterwards
-# Exit status 1 when a check fails (no failover, or not exactly one VIP holder at the end).
+# Exit status 1 when a check fails: no failover, not exactly one VIP holder once every handoff has
+# ended, or a connection failed in a failback.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -34,16 +35,33 @@ holds_vip() {
 }
 holders() { local h=(); for n in node1 node2; do if holds_vip "$n"; then h+=("$n"); fi; done; echo "${h[*]:-none}"; }
 
-# Client lines "<start ms> <end ms> OK|FAIL ..." started in [from, to): the outage runs from the
-# last success before `from` to the first success after a failure (0 when nothing failed), as the
-# netns drill counts it.
+# Client lines "<start ms> <end ms> OK|FAIL ..." started in [from, to): the clients' gap runs from
+# the last success before the first failure in the window to the first success after its last
+# failure (0 when nothing failed), as the netns drill counts it; the failed connections in it.
 measure() {
   docker logs "$(ctr client)" 2>/dev/null | sort -n | awk -v from="$1" -v to="$2" '
-    $1 < from && $3 == "OK" { last = $1 }
-    $1 >= from && $1 < to { if ($3 != "OK") fails++; else if (fails && !first) first = $1 }
+    $1 < to && $3 == "OK" && !fails { last = $1 }
+    $1 >= from && $1 < to && $3 != "OK" { fails++; if (!firstfail) firstfail = $1; recovered = 0 }
+    $1 >= from && $1 < to && $3 == "OK" && fails && !recovered { recovered = $1 }
     END { if (!fails) printf "outage=0.00s fails=0"
-          else if (!first) printf "outage=unrecovered fails=%d", fails
-          else printf "outage=%.2fs fails=%d", (first - last) / 1000, fails }'
+          else if (!recovered) printf "outage=unrecovered fails=%d", fails
+          else printf "outage=%.2fs fails=%d", (recovered - (last ? last : firstfail)) / 1000, fails }'
+}
+# Failed client connections started in [from, to).
+failed() {
+  docker logs "$(ctr client)" 2>/dev/null | awk -v from="$1" -v to="$2" '$1 >= from && $1 < to && $3 != "OK"' | wc -l
+}
+# Waits until no node hands connections off any more (it keeps the VIP quietly until its open
+# connections end, up to flow-handoff-timeout), so that who holds the VIP can be judged.
+await_handoffs() {
+  for _ in $(seq 1 70); do
+    local busy=0
+    for n in node1 node2; do
+      docker exec "$(ctr "$n")" nft list table arp l4lb_handoff >/dev/null 2>&1 && busy=1
+    done
+    [ $busy = 0 ] && return 0
+    sleep 1
+  done
 }
 
 cleanup() { [ "${KEEP:-0}" = 1 ] || dc down -t 5 >/dev/null 2>&1 || true; }
@@ -87,18 +105,26 @@ for fault in "${faults[@]}"; do
   sleep "$settle"; wait
   t1=$(now_ms)
   during=$(holders)
+  # The failback is measured from the restore on.
+  t_restore=$(now_ms)
   case $fault in
     kill | stop) docker start "$id" >/dev/null ;;
     pause) docker unpause "$id" >/dev/null ;;
     disconnect) docker network connect --ip "$(ip_of "$m")" "${project}_lbnet" "$id" ;;
   esac
   sleep "$settle"
+  await_handoffs
   t2=$(now_ms)
   after=$(holders)
+  back_failed=$(failed "$t_restore" "$t2")
   printf '%-10s master %s: %s, VIP on %s | restored: failback %s, VIP on %s\n' "$fault" "$m" \
-    "$(measure "$t0" "$t1")" "$during" "$(measure "$t1" "$t2")" "$after"
+    "$(measure "$t0" "$t1")" "$during" "$(measure "$t_restore" "$t2")" "$after"
   if [ "$during" != "$o" ] || [ "$after" != node1 ]; then
     echo "  FAILED: expected the VIP on $o during the fault and on node1 alone after it"
+    status=1
+  fi
+  if [ "$back_failed" -gt 0 ]; then
+    echo "  FAILED: $back_failed connection(s) failed in the failback (a planned move; 0 expected)"
     status=1
   fi
 done
