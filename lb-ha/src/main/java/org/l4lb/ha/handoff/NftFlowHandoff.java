@@ -36,6 +36,12 @@ public final class NftFlowHandoff implements FlowHandoff {
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
     private volatile List<String> vips;
+    /** Where this node's TIME_WAIT sockets on the VIPs are dropped, one run after another. */
+    private final java.util.concurrent.ExecutorService drops = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "l4lb-timewait");
+        t.setDaemon(true);
+        return t;
+    });
     private final Commands commands;
     private boolean installed;
 
@@ -108,13 +114,16 @@ public final class NftFlowHandoff implements FlowHandoff {
             } else {
                 LOG.info("flow handoff: passing flows this node does not know to {} ({})", to,
                         devices.entrySet().stream().map(e -> e.getKey() + " on " + e.getValue()).collect(Collectors.joining(", ")));
-                dropTimeWaits();
+                // Off the thread that adds the VIPs: nothing that can take its time may stand
+                // between becoming master and the VIPs being there.
+                List<String> now = vips;
+                drops.execute(() -> dropTimeWaits(now));
             }
         }
     }
 
     /** After the pass rules are in: a packet that finds no socket from then on is passed on. */
-    private void dropTimeWaits() {
+    private void dropTimeWaits(List<String> vips) {
         for (String vip : vips) {
             Commands.Result r = commands.run(List.of("ss", "-K", "-t", "-n", "state", "time-wait", "src", vip), TIMEOUT);
             // ss exits 0 when the kernel refuses to destroy (no CONFIG_INET_DIAG_DESTROY); netlink's

@@ -59,7 +59,12 @@ class IpHandoffTest {
         m.passUnknownFlows("10.99.1.12");
         assertThat(nft()).containsExactly("nft flush chain ip l4lb_handoff pass; add rule ip l4lb_handoff pass ip daddr 10.99.1.100"
                 + " tcp flags & syn == 0 ct state != established socket wildcard 1 dup to 10.99.1.12 device \"eth0\" drop");
-        // Its own TIME_WAIT sockets on the VIP would keep their 4-tuples here: dropped once the rule is in.
+        // Its own TIME_WAIT sockets on the VIP would keep their 4-tuples here: dropped once the rule
+        // is in, on a thread of their own (the VIP's adding must not wait for it).
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (ran.stream().noneMatch(c -> c.startsWith("ss ")) && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
         assertThat(ran.stream().filter(c -> c.startsWith("nft ") || c.startsWith("ss ")))
                 .endsWith("ss -K -t -n state time-wait src 10.99.1.100");
         ran.clear();
