@@ -121,6 +121,9 @@ public final class Operations {
 
     /** Re-reads the file and moves the node to it in place; never exits the process. */
     public synchronized Outcome reload(String who) {
+        if (node == null) {
+            return new Outcome(false, List.of("the node is still starting; nothing was applied"));
+        }
         LOG.info("reload asked by {}: reading {}", who, file);
         LbConfig next;
         try {
@@ -234,6 +237,9 @@ public final class Operations {
     }
 
     private Service service(String name) throws Refused {
+        if (node == null) {
+            throw new Refused(503, "the node is still starting");
+        }
         if (name == null) {
             throw new Refused(400, "give service=NAME");
         }

@@ -109,7 +109,16 @@ public final class AdminServer {
                 boolean keepAlive = HttpUtil.isKeepAlive(req);
                 String auth = req.headers().get(HttpHeaderNames.AUTHORIZATION, "");
                 HttpMethod method = req.method();
-                changes.execute(() -> respond(ctx, change(ctx, method, auth, q), keepAlive));
+                changes.execute(() -> {
+                    FullHttpResponse answer;
+                    try {
+                        answer = change(ctx, method, auth, q);
+                    } catch (RuntimeException e) {
+                        LOG.error("admin API: {} {} failed", method, q.path(), e);
+                        answer = text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "failed: " + e + "\n", "text/plain");
+                    }
+                    respond(ctx, answer, keepAlive);
+                });
                 return;
             } else {
                 resp = text(HttpResponseStatus.NOT_FOUND,
