@@ -221,7 +221,7 @@ public final class Node {
                         startChecks(s);
                     }
                 } else if (running.maxConnections() != next.maxConnections()) {
-                    s.reconfigure(sc, s.upstream(), addressesOf(s), next.maxConnections());
+                    s.globalMax(next.maxConnections());
                 }
                 for (HostPort hp : dataPlane.listening(s)) {
                     if (!sc.listen().contains(hp)) {
@@ -247,38 +247,9 @@ public final class Node {
             changes.add("admin token changed");
         }
         if (ha != null) {
-            var a = running.ha();
-            var b = next.ha();
-            if (a.priority() != b.priority() || a.preempt() != b.preempt() || !a.preemptDelay().equals(b.preemptDelay())
-                    || !a.notifyScript().equals(b.notifyScript())) {
-                ha.reconfigure(b.priority(), b.preempt(), b.preemptDelay(), b.notifyScript());
-                changes.add("ha: priority " + b.priority() + ", preempt " + b.preempt() + ", preempt-delay "
-                        + b.preemptDelay().toMillis() + "ms, notify '" + b.notifyScript() + "'");
-            }
-            if (!a.advertInterval().equals(b.advertInterval())) {
-                ha.advertInterval(b.advertInterval());
-                changes.add("ha: advert-interval " + a.advertInterval().toMillis() + "ms -> " + b.advertInterval().toMillis() + "ms");
-            }
-            if (!a.virtualIps().equals(b.virtualIps())) {
-                ha.virtualIps(b.virtualIps());
-                changes.add("ha: virtual-ips " + a.virtualIps() + " -> " + b.virtualIps());
-            }
-            if (!a.trackServices().equals(b.trackServices()) || a.trackServiceWeight() != b.trackServiceWeight()
-                    || !a.trackScripts().equals(b.trackScripts())) {
-                HaSupport.track(ha.tracking(), b, this::service);
-                changes.add("ha: tracking services " + b.trackServices() + " (weight " + b.trackServiceWeight() + "), "
-                        + b.trackScripts().size() + " script(s)");
-            }
+            changes.addAll(HaSupport.reload(ha, running.ha(), next.ha(), this::service));
         }
         return changes;
-    }
-
-    private static Map<String, java.net.SocketAddress> addressesOf(Service s) {
-        Map<String, java.net.SocketAddress> m = new LinkedHashMap<>();
-        for (var server : s.upstream().servers()) {
-            m.put(server.name(), s.addressOf(server));
-        }
-        return m;
     }
 
     /** A removed service: stops accepting, its sessions run on, and are cut once its shutdown-timeout passed. */

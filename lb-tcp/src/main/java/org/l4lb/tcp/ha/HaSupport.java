@@ -7,9 +7,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Function;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Function;
 import java.util.function.IntSupplier;
 import org.l4lb.core.config.HaConfig;
 import org.l4lb.core.config.HostPort;
@@ -63,6 +63,37 @@ public final class HaSupport {
                 ha.flowHandoffTimeout(), openSessions, tracking, ha.notifyScript(), Ticker.SYSTEM);
         track(tracking, ha, services);
         return node;
+    }
+
+    /**
+     * Applies to a running node what a reload changed of the settings it can take live, without
+     * leaving the cluster.
+     *
+     * @return what changed, one line each
+     */
+    public static List<String> reload(HaNode node, HaConfig a, HaConfig b, Function<String, Optional<Service>> services) {
+        List<String> changes = new ArrayList<>();
+        if (a.priority() != b.priority() || a.preempt() != b.preempt() || !a.preemptDelay().equals(b.preemptDelay())
+                || !a.notifyScript().equals(b.notifyScript())) {
+            node.reconfigure(b.priority(), b.preempt(), b.preemptDelay(), b.notifyScript());
+            changes.add("ha: priority " + b.priority() + ", preempt " + b.preempt() + ", preempt-delay "
+                    + b.preemptDelay().toMillis() + "ms, notify '" + b.notifyScript() + "'");
+        }
+        if (!a.advertInterval().equals(b.advertInterval())) {
+            node.advertInterval(b.advertInterval());
+            changes.add("ha: advert-interval " + a.advertInterval().toMillis() + "ms -> " + b.advertInterval().toMillis() + "ms");
+        }
+        if (!a.virtualIps().equals(b.virtualIps())) {
+            node.virtualIps(b.virtualIps());
+            changes.add("ha: virtual-ips " + a.virtualIps() + " -> " + b.virtualIps());
+        }
+        if (!a.trackServices().equals(b.trackServices()) || a.trackServiceWeight() != b.trackServiceWeight()
+                || !a.trackScripts().equals(b.trackScripts())) {
+            track(node.tracking(), b, services);
+            changes.add("ha: tracking services " + b.trackServices() + " (weight " + b.trackServiceWeight() + "), "
+                    + b.trackScripts().size() + " script(s)");
+        }
+        return changes;
     }
 
     /** Tracks what {@code ha} names (at start, and again on a reload). */

@@ -54,26 +54,13 @@ public final class Service {
         this.options = SessionOptions.of(config, splice);
         this.admission = new Admission(config.access(), globalSessions, globalMax, config.maxConnections(),
                 config.maxConnectionsPerClient());
-        this.addresses = resolve(upstream, Map.of());
+        this.addresses = byServer(upstream, resolve(config));
         for (Refusal r : Refusal.values()) {
             refusals.put(r, new LongAdder());
         }
         for (SessionEnd e : SessionEnd.values()) {
             ends.put(e, new LongAdder());
         }
-    }
-
-    /** Socket addresses of the upstream's servers: kept ones are not resolved again. */
-    private Map<ServerState, SocketAddress> resolve(Upstream next, Map<ServerState, SocketAddress> known)
-            throws UnknownHostException {
-        Map<String, SocketAddress> byName = new HashMap<>();
-        known.forEach((server, address) -> byName.put(server.name(), address));
-        Map<ServerState, SocketAddress> m = new IdentityHashMap<>();
-        for (ServerState s : next.servers()) {
-            SocketAddress a = byName.get(s.name());
-            m.put(s, a != null ? a : ServerAddresses.resolve(s.config().address(), domainSockets));
-        }
-        return m;
     }
 
     /**
@@ -100,15 +87,26 @@ public final class Service {
      * @param resolved what {@link #resolve(ServiceConfig)} gave for {@code c}
      */
     public void reconfigure(ServiceConfig c, Upstream next, Map<String, SocketAddress> resolved, int globalMax) {
-        Map<ServerState, SocketAddress> m = new IdentityHashMap<>();
-        for (ServerState s : next.servers()) {
-            m.put(s, resolved.get(s.name()));
-        }
         admission.reconfigure(c.access(), globalMax, c.maxConnections(), c.maxConnectionsPerClient());
-        this.addresses = m;
+        this.addresses = byServer(next, resolved);
         this.options = SessionOptions.of(c, splice);
         this.config = c;
         this.upstream = next;
+    }
+
+    /** The node-wide limit changed (a reload) while this service's own settings did not. */
+    public void globalMax(int globalMax) {
+        ServiceConfig c = config;
+        admission.reconfigure(c.access(), globalMax, c.maxConnections(), c.maxConnectionsPerClient());
+    }
+
+    /** The upstream's servers with the addresses their names resolved to. */
+    private static Map<ServerState, SocketAddress> byServer(Upstream u, Map<String, SocketAddress> byName) {
+        Map<ServerState, SocketAddress> m = new IdentityHashMap<>();
+        for (ServerState s : u.servers()) {
+            m.put(s, byName.get(s.name()));
+        }
+        return m;
     }
 
     public String name() {
