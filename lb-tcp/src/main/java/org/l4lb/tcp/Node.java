@@ -19,6 +19,7 @@ import org.l4lb.core.time.Ticker;
 import org.l4lb.core.upstream.ServerStateListener;
 import org.l4lb.core.upstream.Upstream;
 import org.l4lb.ha.HaNode;
+import org.l4lb.ha.election.MasterDown;
 import org.l4lb.tcp.admin.AdminServer;
 import org.l4lb.tcp.admin.Metrics;
 import org.l4lb.tcp.ha.HaSupport;
@@ -26,6 +27,7 @@ import org.l4lb.tcp.health.HealthChecker;
 import org.l4lb.tcp.proxy.DataPlane;
 import org.l4lb.tcp.proxy.Service;
 import org.l4lb.tcp.transport.Transport;
+import org.l4lb.tcp.warmup.Warmup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +38,8 @@ import org.slf4j.LoggerFactory;
 public final class Node {
 
     private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+    /** The warm-up's bound, whatever its count: a starved machine must not hold the node out for long. */
+    private static final Duration WARMUP_LIMIT = Duration.ofSeconds(15);
     /** How often weight ramps move: fine enough that a ramp over a minute moves in small steps. */
     private static final long RAMP_STEP_MS = 250;
 
@@ -106,6 +110,12 @@ public final class Node {
             checks.scheduleAtFixedRate(this::stepRamps, RAMP_STEP_MS, RAMP_STEP_MS, TimeUnit.MILLISECONDS);
             summary(splice, loops);
             if (ha != null) {
+                if (config.ha().warmUpConnections() > 0) {
+                    // Before joining: a node that may become master at once (a preempting node, a
+                    // standby after a failover) serves its first clients with compiled code.
+                    Warmup.log(Warmup.run(dataPlane, this::warmupService, config.ha().warmUpConnections(),
+                            WARMUP_LIMIT));
+                }
                 // Last: a node takes the VIPs only once it can serve them.
                 ha.start();
             }
@@ -125,6 +135,16 @@ public final class Node {
                     dataPlane.splice());
         } catch (UnknownHostException e) {
             throw new IllegalStateException("service " + sc.name() + ": cannot resolve a server: " + e.getMessage(), e);
+        }
+    }
+
+    /** A service outside the node's: no shared session count, no limit, no state logged. */
+    private Service warmupService(ServiceConfig sc) {
+        try {
+            return new Service(sc, Upstream.create(sc, Ticker.SYSTEM, (s, change, reason) -> { }), new AtomicInteger(), 0,
+                    transport.domainSockets(), dataPlane.splice());
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -324,7 +344,7 @@ public final class Node {
             // With a flow handoff it keeps the VIPs (quietly) while its sessions drain: the new
             // master passes it their packets. The cluster is left last, so the new master keeps
             // passing them until then.
-            ha.handOver(config.ha().advertInterval().multipliedBy(3));
+            ha.handOver(MasterDown.of(config.ha().advertInterval()));
         }
         dataPlane.stopAccepting();
         synchronized (this) {

@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
  * (without it, or 0) until killed, each on its own thread (like a stream of independent users: one
  * that hangs does not delay the next); prints one line per attempt, stamped with its start and its
  * end: "START END OK ANSWER" or "START END FAIL REASON", milliseconds since the epoch, in
- * completion order, flushed at least every half second.
+ * completion order, flushed at least every half second. A line on its standard input ends it
+ * early, as the duration would.
  * An attempt fails when it is refused or reset, is not accepted within 300 ms or gives no answer
  * within 500 ms.
  * JDK only, so that it runs from test-classes on any JRE: {@code java -cp DIR
@@ -36,7 +37,7 @@ public final class DrillClient {
         ExecutorService pool = Executors.newCachedThreadPool();
         long next = System.currentTimeMillis();
         long flushed = next;
-        while (next < end) {
+        while (next < end && System.in.available() == 0) {
             long start = next;
             // One append per line: two would let another thread's line in between.
             pool.execute(() -> out.append(attempt(host, port, start) + "\n"));

@@ -14,6 +14,8 @@ import java.util.List;
  * @param flowHandoff on a planned move the old master keeps serving its open connections, the new
  *     master passing it their packets (nftables)
  * @param flowHandoffTimeout how long a master that was preempted keeps serving its open connections
+ * @param nice the HA threads' scheduling priority (keepalived vrrp_priority), -20 first; 0 leaves it
+ * @param warmUpConnections loopback connections run through the data path before joining the group
  */
 public record HaConfig(
         boolean enabled,
@@ -36,7 +38,9 @@ public record HaConfig(
         Duration flowHandoffTimeout,
         List<String> trackServices,
         int trackServiceWeight,
-        List<TrackScriptConfig> trackScripts) {
+        List<TrackScriptConfig> trackScripts,
+        int nice,
+        int warmUpConnections) {
 
     public HaConfig {
         virtualIps = List.copyOf(virtualIps);

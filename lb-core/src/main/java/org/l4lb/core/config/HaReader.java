@@ -61,6 +61,8 @@ final class HaReader {
         List<String> trackServices = r.strings("track-services");
         int trackServiceWeight = r.intIn("track-service-weight", -254, 254);
         List<TrackScriptConfig> scripts = r.list("track-scripts", "a list of objects", this::trackScript);
+        int nice = r.intIn("nice", -20, 19);
+        int warmUp = r.intIn("warm-up-connections", 0, 1_000_000);
 
         Set<String> serviceNames = services.stream().map(ServiceConfig::name).collect(Collectors.toSet());
         for (String t : trackServices) {
@@ -81,7 +83,7 @@ final class HaReader {
         }
         return new HaConfig(enabled, group, priority, advert, preempt, preemptDelay, iface, vips, peers, bind, secret,
                 insecure, notifyScript, vipManager, garpRepeat, garpInterval, flowHandoff,
-                flowHandoffTimeout, trackServices, trackServiceWeight, scripts);
+                flowHandoffTimeout, trackServices, trackServiceWeight, scripts, nice, warmUp);
     }
 
     private TrackScriptConfig trackScript(ConfigReader.Item item) {

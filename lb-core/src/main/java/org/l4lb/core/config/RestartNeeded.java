@@ -39,6 +39,7 @@ public final class RestartNeeded {
             check(changed, "ha.flow-handoff-timeout", a, b, HaConfig::flowHandoffTimeout);
             check(changed, "ha.garp-repeat", a, b, HaConfig::garpRepeat);
             check(changed, "ha.garp-interval", a, b, HaConfig::garpInterval);
+            check(changed, "ha.nice", a, b, HaConfig::nice);
         }
         return changed;
     }

@@ -15,7 +15,7 @@ import org.l4lb.core.config.HaConfig;
 import org.l4lb.core.config.HostPort;
 import org.l4lb.core.time.Ticker;
 import org.l4lb.ha.HaNode;
-import org.l4lb.ha.Tracking;
+import org.l4lb.ha.track.Tracking;
 import org.l4lb.ha.cluster.ClusterSettings;
 import org.l4lb.ha.election.NodeId;
 import org.l4lb.ha.vip.Commands;
@@ -60,7 +60,7 @@ public final class HaSupport {
         // Keep the VIPs until the new master's last gratuitous ARP has gone out.
         Duration grace = ha.garpInterval().multipliedBy(Math.max(1, ha.garpRepeat())).plusMillis(200);
         HaNode node = new HaNode(settings, nodeId(bind), ha.priority(), ha.preempt(), ha.preemptDelay(), vips, grace,
-                ha.flowHandoffTimeout(), openSessions, tracking, ha.notifyScript(), Ticker.SYSTEM);
+                ha.flowHandoffTimeout(), openSessions, tracking, ha.notifyScript(), ha.nice(), Ticker.SYSTEM);
         track(tracking, ha, services);
         return node;
     }

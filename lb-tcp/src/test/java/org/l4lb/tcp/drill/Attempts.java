@@ -48,6 +48,12 @@ public final class Attempts {
         return !s.isEmpty() && s.chars().allMatch(Character::isDigit);
     }
 
+    /** The longest successful attempt started in [from, to], start to end, ms. */
+    public static long slowest(List<Attempt> attempts, long from, long to) {
+        return attempts.stream().filter(a -> a.at() >= from && a.at() <= to && a.ok()).mapToLong(a -> a.end() - a.at())
+                .max().orElse(0);
+    }
+
     /** The failed attempts started in [from, to]. */
     public static List<Attempt> failedIn(List<Attempt> attempts, long from, long to) {
         return attempts.stream().filter(a -> a.at() >= from && a.at() <= to && !a.ok()).toList();

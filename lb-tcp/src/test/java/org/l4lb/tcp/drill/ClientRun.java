@@ -25,6 +25,12 @@ final class ClientRun {
         return new ClientRun(p, out);
     }
 
+    /** Ends the run now rather than at its duration. */
+    void stop() throws IOException {
+        process.getOutputStream().write('\n');
+        process.getOutputStream().flush();
+    }
+
     List<Attempts.Attempt> finish() throws IOException, InterruptedException {
         if (!process.waitFor(120, TimeUnit.SECONDS)) {
             process.destroyForcibly();

@@ -3,10 +3,17 @@ package org.l4lb.tcp.drill;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** One lb-tcp node of the drill, started inside its namespace. */
 final class DrillNode {
+
+    /** The JVM flags the README gives for production: the drills judge what a user runs. */
+    private static final List<String> README_FLAGS = List.of("-XX:+UseSerialGC", "-Xms32m", "-Xmn6m",
+            "-Xmx1g", "-Xss256k", "-XX:-TieredCompilation", "-XX:ReservedCodeCacheSize=48m", "-XX:MaxDirectMemorySize=1g",
+            "-XX:TrimNativeHeapInterval=5000", "-Dio.netty.leakDetection.level=disabled", "-XX:+ExitOnOutOfMemoryError");
 
     final String name;
     final String ns;
@@ -23,8 +30,12 @@ final class DrillNode {
 
     void start() throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        process = new ProcessBuilder("ip", "netns", "exec", ns, java, "-XX:+UseSerialGC", "-Xmx256m", "-jar",
-                Path.of("target/lb-tcp.jar").toAbsolutePath().toString(), config.toString())
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns, java));
+        cmd.addAll(README_FLAGS);
+        // The collector's pauses and the safepoints, to tell what a delayed failover waited for.
+        cmd.add("-Xlog:gc,safepoint:file=" + log.resolveSibling(name + "-gc.log") + ":uptime,tid");
+        cmd.addAll(List.of("-jar", Path.of("target/lb-tcp.jar").toAbsolutePath().toString(), config.toString()));
+        process = new ProcessBuilder(cmd)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     }
 

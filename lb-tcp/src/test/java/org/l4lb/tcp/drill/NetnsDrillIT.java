@@ -115,6 +115,12 @@ class NetnsDrillIT {
     }
 
     private static String config(String name, String address, int priority, List<String> vips, String advert) {
+        return config(name, address, priority, vips, advert, "");
+    }
+
+    /** @param extraHa more keys of the ha block */
+    private static String config(String name, String address, int priority, List<String> vips, String advert,
+            String extraHa) {
         return """
                 node-name = %s
                 shutdown-timeout = 5s
@@ -140,9 +146,10 @@ class NetnsDrillIT {
                   # As examples/common.conf: a node that cannot reach its servers (isolated, link
                   # down) must not win the VIP back before its health checks have them again.
                   track-services = [web, echo]
+                  %s
                 }
                 """.formatted(name, ECHO_PORT, priority, advert,
-                        String.join(", ", vips.stream().map(v -> "\"" + v + "\"").toList()), address);
+                        String.join(", ", vips.stream().map(v -> "\"" + v + "\"").toList()), address, extraHa);
     }
 
     @AfterAll
@@ -238,16 +245,23 @@ class NetnsDrillIT {
     }
 
     /**
-     * Runs the client for 13 s: the fault at about +2.5 s, the heal 5 s later. After the heal, the
+     * Runs the client from 2.5 s before the fault to 3 s after lb1 holds the VIP again, at least
+     * until 10.5 s after the fault; the heal comes 5 s after the fault. After the heal, the
      * VIP must move back with one flip of the client's ARP entry, within 1 s, failing no
      * connection, and the long-lived connection opened through the other node before the heal
      * must go on through that node until it ends, 8 s after it began.
      */
     private static Run drill(String label, Step fault, Step heal) throws Exception {
+        return drill(label, fault, heal, false);
+    }
+
+    /** @param busy with every core saturated by a CPU hog from before the fault to after the heal */
+    private static Run drill(String label, Step fault, Step heal, boolean busy) throws Exception {
         steady();
+        CpuHog hog = busy ? CpuHog.start(dir, 20) : null;
         NeighbourWatch arp = NeighbourWatch.start(net.ns("cl"), Topology.VIP, dir);
         SessionRun acrossFault = SessionRun.start(net.ns("cl"), dir, Topology.VIP, ECHO_PORT, 4000);
-        ClientRun client = ClientRun.start(net.ns("cl"), dir, Topology.VIP, 13_000);
+        ClientRun client = ClientRun.start(net.ns("cl"), dir, Topology.VIP, 60_000);
         ClientRun.awaitFirstAttempt();
         acrossFault.awaitConnected(10_000);
         Thread.sleep(1000);
@@ -258,9 +272,17 @@ class NetnsDrillIT {
         Thread.sleep(Math.max(0, faultAt + 5000 - System.currentTimeMillis()));
         long healAt = System.currentTimeMillis();
         heal.run();
+        // A node restarted on a busy machine takes longer to come back: the client goes on until
+        // lb1 has had the VIP back for 3 s, so that the failback is judged whenever it happens.
+        awaitQuietly(() -> net.announcesVip("lb1") && !net.announcesVip("lb2"), 30_000);
+        Thread.sleep(Math.max(3000, faultAt + 10_500 - System.currentTimeMillis()));
+        client.stop();
         List<Attempts.Attempt> attempts = client.finish();
         SessionRun.Result longOut = acrossFault.finish(10_000);
         SessionRun.Result longBack = acrossFailback.finish(15_000);
+        if (hog != null) {
+            hog.close();
+        }
         arp.close();
         List<NeighbourWatch.Flip> flips = arp.flips(Map.of(net.mac("lb1"), "lb1", net.mac("lb2"), "lb2"));
         assertThat(attempts).as("client attempts").hasSizeGreaterThan(100);
@@ -285,7 +307,9 @@ class NetnsDrillIT {
                 + back.outageMs() + " | " + back.failed() + " |");
         System.out.println("drill " + label + ": outage " + out.outageMs() + " ms, failed " + out.failed()
                 + ", served before " + out.servedBefore() + "; failback " + back.outageMs() + " ms, failed "
-                + back.failed() + ", served after " + back.servedAfter());
+                + back.failed() + ", served after " + back.servedAfter() + "; in the second before the fault "
+                + Attempts.failedIn(attempts, faultAt - 1000, faultAt - 1).size() + " failed, slowest "
+                + Attempts.slowest(attempts, faultAt - 1000, faultAt - 1) + " ms");
         for (NeighbourWatch.Flip f : flips) {
             System.out.println("  client's ARP entry for the VIP -> " + f.to() + " at fault+" + (f.at() - faultAt) + " ms");
         }
@@ -293,6 +317,11 @@ class NetnsDrillIT {
                 + (longOut.connectedAt() - faultAt) + " ms" + (longOut.ok() ? "" : ", broke at fault+" + (longOut.brokeAt() - faultAt)) + ")");
         System.out.println("  long-lived connection across the failback: " + longBack.text() + " (connected at fault+"
                 + (longBack.connectedAt() - faultAt) + " ms" + (longBack.ok() ? "" : ", broke at fault+" + (longBack.brokeAt() - faultAt)) + ")");
+        List<Attempts.Attempt> failedAtFault = Attempts.failedIn(attempts, faultAt, healAt);
+        for (Attempts.Attempt a : failedAtFault.size() <= 20 ? failedAtFault : List.<Attempts.Attempt>of()) {
+            System.out.println("  failed at the fault: fault+" + (a.at() - faultAt) + " to +" + (a.end() - faultAt) + " ms "
+                    + a.detail());
+        }
         for (Attempts.Attempt a : attempts) {
             if (!a.ok() && a.at() >= healAt) {
                 System.out.println("  failed in failback: fault+" + (a.at() - faultAt) + " to +" + (a.end() - faultAt)
@@ -373,6 +402,101 @@ class NetnsDrillIT {
     void isolate() throws Exception {
         Run w = drill("isolate", () -> net.isolate("lb1"), () -> net.reattach("lb1"));
         assertThat(w.out().outageMs()).as("isolate outage").isLessThanOrEqualTo(3500);
+    }
+
+    @Test
+    @Order(11)
+    void sigkillUnderCpuLoad() throws Exception {
+        Run w = drill("SIGKILL, CPU saturated", () -> lb1.signal("KILL"), lb1::start, true);
+    }
+
+    @Test
+    @Order(12)
+    void gracefulStopUnderCpuLoad() throws Exception {
+        Run w = drill("SIGTERM, CPU saturated", () -> lb1.signal("TERM"), () -> {
+            lb1.awaitExit(15);
+            lb1.start();
+        }, true);
+    }
+
+    @Test
+    @Order(13)
+    void sigstopUnderCpuLoad() throws Exception {
+        Run w = drill("SIGSTOP, CPU saturated", () -> lb1.signal("STOP"), () -> lb1.signal("CONT"), true);
+    }
+
+    @Test
+    @Order(14)
+    void isolateUnderCpuLoad() throws Exception {
+        Run w = drill("isolate, CPU saturated", () -> net.isolate("lb1"), () -> net.reattach("lb1"), true);
+    }
+
+    /**
+     * A standby that never served takes over a master saturated with new connections: the new
+     * connections per second in the 10 s after the failover against the 10 s before. Once with
+     * the warm-up the node runs before it joins (the default), once without, for the report.
+     */
+    @Test
+    @Order(15)
+    void aColdStandbyServesAsFastAsTheMasterItReplaces() throws Exception {
+        double without = coldFailover("warm-up-connections = 0");
+        double with = coldFailover("");
+        System.out.printf("cold standby: new connections/s after the failover / before: %.2f with the warm-up,"
+                + " %.2f without%n", with, without);
+        report.add("| cold standby, new connections/s after / before | with warm-up %.2f | without %.2f | | | |"
+                .formatted(with, without));
+        assertThat(with).as("new connections/s in the 10 s after the failover / the 10 s before").isGreaterThanOrEqualTo(0.9);
+    }
+
+    private static double coldFailover(String lb2Ha) throws Exception {
+        steady();
+        lb2.rewrite(config("lb2", "10.99.0.12", 100, List.of(Topology.VIP + "/24"), "1s", lb2Ha));
+        int joins = count(lb2, "joined group");
+        lb2.kill();
+        lb2.start();
+        await(() -> countQuietly(lb2, "joined group") > joins, 60_000, "lb2 rejoined");
+        steady();
+        Path out = dir.resolve("load-" + System.nanoTime() + ".out");
+        Process load = new ProcessBuilder(DrillKit.inNamespace(net.ns("cl"), org.l4lb.drillkit.DrillLoad.class, Topology.VIP,
+                "80", "8", "25000")).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        Thread.sleep(12_000);
+        long faultAt = System.currentTimeMillis();
+        lb1.signal("KILL");
+        assertThat(load.waitFor(60, TimeUnit.SECONDS)).as("the load ended").isTrue();
+        lb2.rewrite(config("lb2", "10.99.0.12", 100));
+        long[][] buckets = Files.readAllLines(out).stream().filter(l -> l.matches("\\d+ \\d+ \\d+"))
+                .map(l -> java.util.Arrays.stream(l.split(" ")).mapToLong(Long::parseLong).toArray()).toArray(long[][]::new);
+        long before = 0;
+        long after = 0;
+        long servedAgain = -1;
+        for (long[] b : buckets) {
+            if (b[0] >= faultAt - 10_000 && b[0] + 100 <= faultAt) {
+                before += b[1];
+            }
+            if (servedAgain < 0 && b[0] > faultAt && b[1] > 0) {
+                servedAgain = b[0];
+            }
+            if (servedAgain >= 0 && b[0] >= servedAgain && b[0] < servedAgain + 10_000) {
+                after += b[1];
+            }
+        }
+        assertThat(servedAgain).as("served again after the failover").isPositive();
+        System.out.println("cold standby (" + (lb2Ha.isEmpty() ? "warm-up" : lb2Ha) + "): " + before / 10 + " new connections/s"
+                + " before the failover, " + after / 10 + " after (served again at fault+" + (servedAgain - faultAt) + " ms)");
+        for (long[] b : buckets) {
+            if (b[0] >= servedAgain && b[0] < servedAgain + 3000) {
+                System.out.println("  fault+" + (b[0] - faultAt) + " ms: " + b[1] + " ok, " + b[2] + " failed");
+            }
+        }
+        return before == 0 ? 0 : (double) after / before;
+    }
+
+    private static int countQuietly(DrillNode n, String text) {
+        try {
+            return count(n, text);
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     /**

@@ -1,4 +1,4 @@
-package org.l4lb.ha;
+package org.l4lb.ha.track;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,6 +10,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.l4lb.core.config.TrackScriptConfig;
+import org.l4lb.ha.instance.PriorityInputs;
 import org.l4lb.ha.vip.Commands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * keepalived's {@code track_script} and tracked services: each failing check adds its weight to
  * the priority (usually a negative one), or, with weight 0, forces FAULT. Recovers by itself.
  */
-public final class Tracking {
+public final class Tracking implements PriorityInputs {
 
     private static final Logger LOG = LoggerFactory.getLogger(Tracking.class);
 
@@ -110,6 +111,7 @@ public final class Tracking {
     }
 
     /** Priority after tracking, kept within 1..254 as keepalived does. */
+    @Override
     public int effective(int priority) {
         int p = priority;
         for (Check c : checks) {
@@ -121,6 +123,7 @@ public final class Tracking {
     }
 
     /** A failing check with weight 0 forces FAULT. */
+    @Override
     public String fault() {
         for (Check c : checks) {
             if (c.weight() == 0 && c.failing()) {

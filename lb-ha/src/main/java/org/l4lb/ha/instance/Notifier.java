@@ -1,4 +1,4 @@
-package org.l4lb.ha;
+package org.l4lb.ha.instance;
 
 import java.time.Duration;
 import java.util.List;
@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * ({@code script INSTANCE GROUP STATE PRIORITY}), on its own thread so a slow or hanging script
  * never delays the election; failures are logged.
  */
-final class Notifier implements AutoCloseable {
+public final class Notifier implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Notifier.class);
 
@@ -27,18 +27,18 @@ final class Notifier implements AutoCloseable {
         return t;
     });
 
-    Notifier(String script, String group, Commands commands) {
+    public Notifier(String script, String group, Commands commands) {
         this.script = script;
         this.group = group;
         this.commands = commands;
     }
 
     /** Another script for the transitions from now on (a reload). */
-    void script(String next) {
+    public void script(String next) {
         this.script = next;
     }
 
-    void notify(HaState state, int priority) {
+    public void notify(HaState state, int priority) {
         String script = this.script;
         if (script.isEmpty()) {
             return;

@@ -1,4 +1,4 @@
-package org.l4lb.ha;
+package org.l4lb.ha.instance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,6 @@
-package org.l4lb.ha;
+package org.l4lb.ha.instance;
+
+import org.l4lb.ha.election.MasterDown;
 
 /**
  * Notices that the election thread did not run for a while: it ticks ten times an advert interval,
@@ -37,7 +39,7 @@ final class StallWatch {
      *     starts now); -1 when it ran in time
      */
     long stalledMillis(long now) {
-        if (!ticked || now - lastTickAt <= 3 * advertNanos) {
+        if (!ticked || now - lastTickAt <= MasterDown.nanos(advertNanos)) {
             return -1;
         }
         long stalledMs = (now - lastTickAt) / 1_000_000;

@@ -26,10 +26,11 @@ import org.l4lb.core.time.Ticker;
 import org.l4lb.ha.cluster.ClusterSettings;
 import org.l4lb.ha.election.HaState;
 import org.l4lb.ha.election.NodeId;
+import org.l4lb.ha.track.Tracking;
 import org.l4lb.ha.vip.VipManager;
 
 /** Real JGroups channels on loopback: elections, failover, partitions and the secret. */
-class HaClusterTest {
+class HaClusterIT {
 
     private final List<HaNode> nodes = new ArrayList<>();
     private final String group = "test-" + UUID.randomUUID();
@@ -122,7 +123,7 @@ class HaClusterTest {
         List<InetSocketAddress> peerAddrs = peers.stream().map(p -> new InetSocketAddress("127.0.0.1", p)).toList();
         ClusterSettings s = new ClusterSettings(group, name, new InetSocketAddress("127.0.0.1", port), peerAddrs, secret, advert);
         HaNode n = new HaNode(s, NodeId.of(InetAddress.getByName("127.0.0.1"), port), priority, true, Duration.ZERO,
-                vips, Duration.ofMillis(100), Duration.ofSeconds(30), sessions, new Tracking(), "", Ticker.SYSTEM);
+                vips, Duration.ofMillis(100), Duration.ofSeconds(30), sessions, new Tracking(), "", 0, Ticker.SYSTEM);
         n.start();
         nodes.add(n);
         return new Started(n, vips, port);
@@ -388,9 +389,7 @@ class HaClusterTest {
         assertThat(intruder.node().status().viewSize()).isEqualTo(1);
     }
 
-    private static JChannel channel(HaNode n) throws Exception {
-        var f = HaNode.class.getDeclaredField("channel");
-        f.setAccessible(true);
-        return (JChannel) f.get(n);
+    private static JChannel channel(HaNode n) {
+        return n.channelForTest();
     }
 }

@@ -1,4 +1,4 @@
-package org.l4lb.ha;
+package org.l4lb.ha.instance;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -9,6 +9,7 @@ import org.jgroups.MergeView;
 import org.jgroups.View;
 import org.l4lb.ha.cluster.Advert;
 import org.l4lb.ha.election.HaState;
+import org.l4lb.ha.election.MasterDown;
 import org.l4lb.ha.election.Member;
 
 /**
@@ -52,7 +53,7 @@ final class PeerAdverts {
      * interval node by node, neither side takes the other for gone.
      */
     private long freshFor(Advert a) {
-        return 3 * Math.max(advertNanos, a.advertMillis() * 1_000_000);
+        return MasterDown.nanos(Math.max(advertNanos, a.advertMillis() * 1_000_000));
     }
 
     /**

@@ -1,0 +1,204 @@
+package org.l4lb.tcp.warmup;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.l4lb.core.config.ConfigLoader;
+import org.l4lb.core.config.InvalidConfigException;
+import org.l4lb.core.config.ServiceConfig;
+import org.l4lb.tcp.proxy.DataPlane;
+import org.l4lb.tcp.proxy.Service;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the data path before the node may take the VIPs: loopback connections through a service of
+ * its own to an echo server of its own, each a few bytes each way, so that the JIT has compiled
+ * accept, connect and relay when the first clients arrive. A standby that never served is then as
+ * fast in its first second as master as the node it replaces, instead of running the data path
+ * interpreted while a failover's worth of clients reconnect at once.
+ *
+ * <p>Nothing of it reaches the configured servers, the metrics or the access log; it ends after
+ * its count of connections or its time limit, whichever comes first.
+ */
+public final class Warmup {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Warmup.class);
+    private static final int PAYLOAD = 512;
+    private static final int CLIENTS = 4;
+
+    /** What the warm-up did. */
+    public record Result(int connections, int failed, long millis) {
+    }
+
+    private Warmup() {
+    }
+
+    /**
+     * @param services makes a service as the node does, on its data plane's event loops
+     * @param connections how many to run
+     * @param limit the most it may take
+     */
+    public static Result run(DataPlane dataPlane, Function<ServiceConfig, Service> services, int connections,
+            Duration limit) throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        long deadline = start + limit.toNanos();
+        try (ServerSocket echo = new ServerSocket()) {
+            echo.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
+            ExecutorService echoes = Executors.newFixedThreadPool(CLIENTS, daemon("l4lb-warmup-echo"));
+            Thread acceptor = daemon("l4lb-warmup-accept").newThread(() -> acceptLoop(echo, echoes));
+            acceptor.start();
+            Service service = null;
+            try {
+                for (int attempt = 0; service == null; attempt++) {
+                    ServiceConfig sc = serviceConfig(freePort(), echo.getLocalPort());
+                    Service s = services.apply(sc);
+                    try {
+                        dataPlane.listen(s);
+                        service = s;
+                    } catch (RuntimeException e) {
+                        if (attempt >= 3) {
+                            throw e; // the free port was taken meanwhile, again and again
+                        }
+                    }
+                }
+                int port = service.config().listen().get(0).port();
+                AtomicInteger done = new AtomicInteger();
+                AtomicInteger failed = new AtomicInteger();
+                ExecutorService clients = Executors.newFixedThreadPool(CLIENTS, daemon("l4lb-warmup-client"));
+                for (int i = 0; i < CLIENTS; i++) {
+                    clients.execute(() -> {
+                        byte[] out = new byte[PAYLOAD];
+                        byte[] in = new byte[PAYLOAD];
+                        for (int n = 0; done.getAndIncrement() < connections && System.nanoTime() < deadline; n++) {
+                            Arrays.fill(out, (byte) n);
+                            if (!roundTrip(port, out, in)) {
+                                failed.incrementAndGet();
+                            }
+                        }
+                    });
+                }
+                clients.shutdown();
+                clients.awaitTermination(limit.toMillis() + 5000, TimeUnit.MILLISECONDS);
+                clients.shutdownNow();
+                int ran = Math.min(done.get(), connections);
+                return new Result(ran, failed.get(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+            } finally {
+                if (service != null) {
+                    dataPlane.unlisten(service);
+                }
+                echoes.shutdownNow();
+                echo.close();
+                acceptor.join(1000);
+            }
+        }
+    }
+
+    private static boolean roundTrip(int port, byte[] out, byte[] in) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
+            s.setSoTimeout(2000);
+            s.getOutputStream().write(out);
+            InputStream is = s.getInputStream();
+            int got = 0;
+            while (got < in.length) {
+                int n = is.read(in, got, in.length - got);
+                if (n < 0) {
+                    return false;
+                }
+                got += n;
+            }
+            return Arrays.equals(out, in);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void acceptLoop(ServerSocket echo, ExecutorService echoes) {
+        while (!echo.isClosed()) {
+            try {
+                Socket s = echo.accept();
+                echoes.execute(() -> echoOne(s));
+            } catch (IOException e) {
+                return; // closed
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                return;
+            }
+        }
+    }
+
+    private static void echoOne(Socket s) {
+        try (s) {
+            s.setSoTimeout(2000);
+            InputStream in = s.getInputStream();
+            OutputStream out = s.getOutputStream();
+            byte[] buf = new byte[PAYLOAD];
+            int got = 0;
+            while (got < buf.length) {
+                int n = in.read(buf, got, buf.length - got);
+                if (n < 0) {
+                    return;
+                }
+                got += n;
+            }
+            out.write(buf);
+        } catch (IOException e) {
+            // the client counts it
+        }
+    }
+
+    /** The warm-up service, read as a file would be: the defaults every real service starts from. */
+    private static ServiceConfig serviceConfig(int listenPort, int echoPort) throws IOException {
+        Path file = Files.createTempFile("l4lb-warmup", ".conf");
+        try {
+            Files.writeString(file, """
+                    services.warmup {
+                      listen = ["127.0.0.1:%d"]
+                      servers = ["127.0.0.1:%d"]
+                      health-check.type = none
+                      access-log = false
+                    }
+                    """.formatted(listenPort, echoPort));
+            return ConfigLoader.load(file, java.util.Map.of()).services().get(0);
+        } catch (InvalidConfigException e) {
+            throw new IllegalStateException("the warm-up service's configuration: " + e.getMessage(), e);
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** Logs what it did: the start's log tells how long the node took before it joined its group. */
+    public static void log(Result r) {
+        LOG.info("warm-up: {} loopback connection(s) through the data path in {} ms ({} failed)", r.connections(),
+                r.millis(), r.failed());
+    }
+}
