@@ -33,8 +33,8 @@ import org.l4lb.drillkit.DrillReusedPort;
  * before each move and checked byte for byte every 50 ms, must survive it on the node that
  * carried it (the flow handoff). The client's ARP entry is watched ({@code ip monitor neigh} in
  * its namespace) to time the moves.
- * Opt-in with L4LB_DRILLS=1 (CI sets it). Needs root, iproute2 and arping; skips without
- * them unless L4LB_REQUIRE_DRILLS=1.
+ * Opt-in with L4LB_DRILLS=1 (CI sets it). Needs root, iproute2, arping, nft and stress-ng; skips
+ * without them unless L4LB_REQUIRE_DRILLS=1.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class NetnsDrillIT {
@@ -95,7 +95,7 @@ class NetnsDrillIT {
         if (!"root".equals(System.getProperty("user.name"))) {
             return "not running as root";
         }
-        for (String tool : List.of("ip", "arping", "nft")) {
+        for (String tool : List.of("ip", "arping", "nft", "stress-ng")) {
             if (Sh.run("sh", "-c", "command -v " + tool).code() != 0) {
                 return tool + " is not installed";
             }
