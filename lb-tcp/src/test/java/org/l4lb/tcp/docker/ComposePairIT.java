@@ -109,12 +109,12 @@ class ComposePairIT {
                 });
     }
 
-    /** As in the compose file: only NET_ADMIN and NET_RAW, no forwarding, SIGTERM drains. */
+    /** As in the compose file: only NET_ADMIN, NET_RAW and SYS_NICE, no forwarding, SIGTERM drains. */
     private static GenericContainer<?> node(String image, String ip, String conf) {
         return container(image, ip)
                 .withEnv("L4LB_SECRET", "compose-pair-it-secret")
                 .withCommand("/etc/l4lb/" + conf)
-                .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withCapAdd(Capability.NET_ADMIN, Capability.NET_RAW)
+                .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withCapAdd(Capability.NET_ADMIN, Capability.NET_RAW, Capability.SYS_NICE)
                         .withSysctls(Map.of("net.ipv4.ip_forward", "0", "net.ipv4.ip_unprivileged_port_start", "0",
                                 "net.ipv4.conf.all.arp_announce", "2")))
                 .waitingFor(Wait.forLogMessage(".* started: transport .*\\n", 1).withStartupTimeout(Duration.ofSeconds(60)));
@@ -260,6 +260,8 @@ class ComposePairIT {
         for (GenericContainer<?> node : List.of(node1, node2)) {
             assertThat(node.getLogs()).as("the image's ss -K works").contains("flow handoff: passing flows")
                     .doesNotContain("cannot drop this node's TIME_WAIT");
+            // The unprivileged l4lb user lowers its HA threads' nice with the image's renice.
+            assertThat(node.getLogs()).as("the HA threads took ha.nice").doesNotContain("keep the normal priority");
         }
     }
 }
