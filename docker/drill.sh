@@ -112,6 +112,14 @@ for fault in "${faults[@]}"; do
     pause) docker unpause "$id" >/dev/null ;;
     disconnect) docker network connect --ip "$(ip_of "$m")" "${project}_lbnet" "$id" ;;
   esac
+  # A restarted node warms its data path up before it joins (ha.warm-up-connections): the
+  # failback is judged from its join on, whenever that comes.
+  if [ "$fault" = kill ] || [ "$fault" = stop ]; then
+    for _ in $(seq 1 60); do
+      docker logs --since "$((t_restore / 1000))" "$id" 2>&1 | grep -q "HA: node .* joined group" && break
+      sleep 1
+    done
+  fi
   sleep "$settle"
   await_handoffs
   t2=$(now_ms)
@@ -124,7 +132,11 @@ for fault in "${faults[@]}"; do
     status=1
   fi
   if [ "$back_failed" -gt 0 ]; then
-    echo "  FAILED: $back_failed connection(s) failed in the failback (a planned move; 0 expected)"
+    echo "  FAILED: $back_failed connection(s) failed in the failback (a planned move; 0 expected):"
+    docker logs "$(ctr client)" 2>/dev/null | awk -v from="$t_restore" -v to="$t2" '$1 >= from && $1 < to && $3 != "OK"' | sed 's/^/    /'
+    for n in node1 node2; do
+      docker logs --since "$((t_restore / 1000))" "$(ctr "$n")" 2>&1 | grep -E "HA:|VIP|handoff" | sed "s/^/    $n /"
+    done
     status=1
   fi
 done

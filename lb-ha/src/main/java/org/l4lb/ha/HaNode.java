@@ -56,6 +56,7 @@ public final class HaNode implements AutoCloseable {
     private final Duration releaseGrace;
     private final ElectionMachine machine;
     private ScheduledFuture<?> ticks;
+    private java.util.concurrent.Future<?> prepared;
     private volatile boolean closed;
 
     /**
@@ -209,12 +210,26 @@ public final class HaNode implements AutoCloseable {
     }
 
     /**
+     * Builds the cluster stack on the HA thread while the caller goes on (the node warms its data
+     * path up meanwhile); {@link #start()} waits for it.
+     */
+    public void prepare() {
+        prepared = haThread.submit(() -> {
+            link.prepare();
+            return null;
+        });
+    }
+
+    /**
      * Joins the group, from the HA thread, so that JGroups' threads are its children and run at
      * its priority. A VIP a previous life of this node left behind is removed first.
      */
     public void start() throws Exception {
         vips.start();
         try {
+            if (prepared != null) {
+                prepared.get();
+            }
             haThread.submit(() -> {
                 link.connect();
                 machine.connected(link.address(), true);

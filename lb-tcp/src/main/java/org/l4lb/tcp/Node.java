@@ -110,6 +110,7 @@ public final class Node {
             checks.scheduleAtFixedRate(this::stepRamps, RAMP_STEP_MS, RAMP_STEP_MS, TimeUnit.MILLISECONDS);
             summary(splice, loops);
             if (ha != null) {
+                ha.prepare();
                 if (config.ha().warmUpConnections() > 0) {
                     // Before joining: a node that may become master at once (a preempting node, a
                     // standby after a failover) serves its first clients with compiled code.

@@ -34,12 +34,22 @@ public final class ClusterLink implements Receiver, AutoCloseable {
         this.listener = listener;
     }
 
+    /**
+     * Builds the stack without joining: the key stretched from the secret takes a while on a JVM
+     * that has compiled nothing yet, and can be done while the node does other work.
+     */
+    public void prepare() throws Exception {
+        if (channel == null) {
+            JChannel ch = ClusterChannel.create(settings);
+            ch.setReceiver(this);
+            channel = ch;
+        }
+    }
+
     /** Joins the group; the first view has come when this returns. */
     public void connect() throws Exception {
-        JChannel ch = ClusterChannel.create(settings);
-        ch.setReceiver(this);
-        channel = ch;
-        ch.connect(settings.group());
+        prepare();
+        channel.connect(settings.group());
     }
 
     public Address address() {
