@@ -48,8 +48,10 @@ done
 run() {
   local out="$work/$1-$3.out"
   java -XX:+UseSerialGC -cp "$kit" org.l4lb.drillkit.DrillClient 127.0.0.1 "$2" 20 $((SECONDS_EACH * 1000)) > "$out"
-  awk -v name="$1" -v state="$3" '$3 == "OK" { t[++n] = $2 - $1 } $3 == "FAIL" { f++ }
-    END { asort(t); printf "%s %s %d %d %d %d %d\n", name, state, f + 0, n, t[int(n * 0.5) + 1], t[int(n * 0.99) + 1], t[n] }' "$out"
+  local failed
+  failed=$(awk '$3 == "FAIL"' "$out" | wc -l)
+  awk '$3 == "OK" { print $2 - $1 }' "$out" | sort -n | awk -v name="$1" -v state="$3" -v f="$failed" '
+    { t[++n] = $1 } END { printf "%s %s %d %d %d %d %d\n", name, state, f, n, t[int(n * 0.5) + 1], t[int(n * 0.99) + 1], t[n] }' 
 }
 
 # Warm both (the JIT, HAProxy's first connections) before measuring.
