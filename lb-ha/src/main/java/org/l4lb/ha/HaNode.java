@@ -39,11 +39,6 @@ public final class HaNode implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(HaNode.class);
 
-    /** What the node reports of itself. */
-    public record Status(HaState state, NodeId master, int priority, int effectivePriority, int viewSize,
-            long transitions, String lastReason, boolean handingOff, String passingTo) {
-    }
-
     private final ClusterSettings settings;
     private final NodeId self;
     private final Tracking tracking;
@@ -282,10 +277,9 @@ public final class HaNode implements AutoCloseable {
         return link.channel();
     }
 
-    public Status status() {
-        ElectionMachine.Status s = machine.status();
-        return new Status(s.state(), s.master(), s.priority(), s.effectivePriority(), s.viewSize(), s.transitions(),
-                s.lastReason(), s.handingOff(), s.passingTo());
+    /** What the node reports of itself. */
+    public ElectionMachine.Status status() {
+        return machine.status();
     }
 
     @Override

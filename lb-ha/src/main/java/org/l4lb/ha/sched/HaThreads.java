@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * <p>Linux keeps a nice value per thread, and a new thread or process starts with its creator's:
  * the threads an HA thread starts (JGroups' receivers, timers and pool) and the commands it runs
  * ({@code ip}, {@code arping}, {@code nft}) get it too. Lowering it below 0 needs root,
- * CAP_SYS_NICE or a nice limit (systemd's {@code LimitNICE=-20}, Docker's {@code --ulimit nice=40});
- * without, the threads keep the normal priority and one warning says why.
+ * CAP_SYS_NICE or a nice limit (systemd's {@code LimitNICE=-20}); without, the threads keep the
+ * normal priority and one warning says why.
  */
 public final class HaThreads implements ThreadFactory {
 
@@ -58,8 +58,8 @@ public final class HaThreads implements ThreadFactory {
         String why = apply();
         if (why != null && warned.compareAndSet(false, true)) {
             LOG.warn("HA: the HA threads keep the normal priority ({}); a busy machine can delay adverts and"
-                    + " failover. Run as root, or give the process CAP_SYS_NICE or a nice limit (systemd LimitNICE=-20,"
-                    + " docker --ulimit nice=40), or set ha.nice = 0 to silence this", why);
+                    + " failover. Run as root, or give the process CAP_SYS_NICE or a nice limit (systemd LimitNICE=-20;"
+                    + " the Docker image: --cap-add SYS_NICE), or set ha.nice = 0 to silence this", why);
         }
     }
 

@@ -2,7 +2,7 @@ package org.l4lb.tcp.admin;
 
 import java.util.List;
 import org.l4lb.core.upstream.ServerState;
-import org.l4lb.ha.HaNode;
+import org.l4lb.ha.instance.ElectionMachine;
 import org.l4lb.tcp.Node;
 import org.l4lb.tcp.proxy.Service;
 
@@ -35,7 +35,7 @@ record StatusView(String node, String version, String transport, boolean splice,
         List<ServiceView> services = node.services().stream().map(s -> service(s, now)).toList();
         HaView ha = null;
         if (node.ha() != null) {
-            HaNode.Status st = node.ha().status();
+            ElectionMachine.Status st = node.ha().status();
             ha = new HaView(st.state().name(), st.master() == null ? null : st.master().text(), st.priority(),
                     st.effectivePriority(), st.viewSize(), st.transitions(), st.lastReason(), st.handingOff(), st.passingTo());
         }
