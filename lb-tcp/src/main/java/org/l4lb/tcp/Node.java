@@ -112,10 +112,7 @@ public final class Node {
             if (ha != null) {
                 ha.prepare();
                 if (config.ha().warmUpConnections() > 0) {
-                    // Before joining: a node that may become master at once (a preempting node, a
-                    // standby after a failover) serves its first clients with compiled code.
-                    Warmup.log(Warmup.run(dataPlane, this::warmupService, config.ha().warmUpConnections(),
-                            WARMUP_LIMIT));
+                    warmUp(config.ha().warmUpConnections());
                 }
                 // Last: a node takes the VIPs only once it can serve them.
                 ha.start();
@@ -136,6 +133,19 @@ public final class Node {
                     dataPlane.splice());
         } catch (UnknownHostException e) {
             throw new IllegalStateException("service " + sc.name() + ": cannot resolve a server: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Before joining: a node that may become master at once (a preempting node, a standby after a
+     * failover) serves its first clients with compiled code. A warm-up that cannot run costs
+     * speed, not availability: the node joins all the same.
+     */
+    private void warmUp(int connections) throws InterruptedException {
+        try {
+            Warmup.log(Warmup.run(dataPlane, this::warmupService, connections, WARMUP_LIMIT));
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.warn("warm-up skipped: {}", e.toString());
         }
     }
 

@@ -78,26 +78,27 @@ public final class Warmup {
                     }
                 }
                 int port = service.config().listen().get(0).port();
-                AtomicInteger done = new AtomicInteger();
+                AtomicInteger started = new AtomicInteger();
+                AtomicInteger ran = new AtomicInteger();
                 AtomicInteger failed = new AtomicInteger();
                 ExecutorService clients = Executors.newFixedThreadPool(CLIENTS, daemon("l4lb-warmup-client"));
                 for (int i = 0; i < CLIENTS; i++) {
                     clients.execute(() -> {
                         byte[] out = new byte[PAYLOAD];
                         byte[] in = new byte[PAYLOAD];
-                        for (int n = 0; done.getAndIncrement() < connections && System.nanoTime() < deadline; n++) {
+                        for (int n = 0; System.nanoTime() < deadline && started.getAndIncrement() < connections; n++) {
                             Arrays.fill(out, (byte) n);
                             if (!roundTrip(port, out, in)) {
                                 failed.incrementAndGet();
                             }
+                            ran.incrementAndGet();
                         }
                     });
                 }
                 clients.shutdown();
                 clients.awaitTermination(limit.toMillis() + 5000, TimeUnit.MILLISECONDS);
                 clients.shutdownNow();
-                int ran = Math.min(done.get(), connections);
-                return new Result(ran, failed.get(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                return new Result(ran.get(), failed.get(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
             } finally {
                 if (service != null) {
                     dataPlane.unlisten(service);
