@@ -94,6 +94,14 @@ public final class Service {
         this.upstream = next;
     }
 
+    /**
+     * Sends this service's access lines to another logger until its next reload: the warm-up's,
+     * which runs them through the same appenders and discards them.
+     */
+    public void accessLog(org.slf4j.Logger to) {
+        this.options = options.withAccessLog(to);
+    }
+
     /** The node-wide limit changed (a reload) while this service's own settings did not. */
     public void globalMax(int globalMax) {
         ServiceConfig c = config;

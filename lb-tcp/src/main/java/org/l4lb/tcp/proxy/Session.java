@@ -27,7 +27,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Session {
 
-    private static final Logger ACCESS = LoggerFactory.getLogger("access");
 
     final Service service;
     final Channel client;
@@ -246,8 +245,9 @@ final class Session {
             service.admission().release(clientAddress.getAddress());
         }
         service.ended(why);
-        if (options.accessLog() && ACCESS.isInfoEnabled()) {
-            ACCESS.info("{} {} -> {} tries={} up={} down={} time={}ms end={}", service.name(), text(clientAddress),
+        Logger access = options.accessLog();
+        if (access != null && access.isInfoEnabled()) {
+            access.info("{} {} -> {} tries={} up={} down={} time={}ms end={}", service.name(), text(clientAddress),
                     server == null ? "-" : server.name(), attempt == null ? tries : attempt.picks(), bytesUp, bytesDown,
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), why.label());
         }

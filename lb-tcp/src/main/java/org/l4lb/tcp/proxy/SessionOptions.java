@@ -2,8 +2,14 @@ package org.l4lb.tcp.proxy;
 
 import org.l4lb.core.config.ProxyProtocol;
 import org.l4lb.core.config.ServiceConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** A service's per-session settings in the units the data path uses. */
+/**
+ * A service's per-session settings in the units the data path uses.
+ *
+ * @param accessLog where each session's access line goes; null for none
+ */
 record SessionOptions(
         int connectTimeoutMillis,
         long idleTimeoutNanos,
@@ -13,11 +19,18 @@ record SessionOptions(
         boolean acceptProxy,
         long acceptProxyTimeoutNanos,
         boolean splice,
-        boolean accessLog) {
+        Logger accessLog) {
+
+    static final Logger ACCESS = LoggerFactory.getLogger("access");
 
     static SessionOptions of(ServiceConfig c, boolean splice) {
         return new SessionOptions((int) Math.min(Integer.MAX_VALUE, c.connectTimeout().toMillis()),
                 c.idleTimeout().toNanos(), c.nextUpstreamTries(), c.nextUpstreamTimeout().toNanos(), c.proxyProtocol(),
-                c.acceptProxy(), c.acceptProxyTimeout().toNanos(), splice, c.accessLog());
+                c.acceptProxy(), c.acceptProxyTimeout().toNanos(), splice, c.accessLog() ? ACCESS : null);
+    }
+
+    SessionOptions withAccessLog(Logger to) {
+        return new SessionOptions(connectTimeoutMillis, idleTimeoutNanos, nextUpstreamTries, nextUpstreamTimeoutNanos,
+                proxyProtocol, acceptProxy, acceptProxyTimeoutNanos, splice, to);
     }
 }

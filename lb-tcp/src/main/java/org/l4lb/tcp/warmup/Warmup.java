@@ -21,6 +21,7 @@ import java.util.function.Function;
 import org.l4lb.core.config.ConfigLoader;
 import org.l4lb.core.config.InvalidConfigException;
 import org.l4lb.core.config.ServiceConfig;
+import org.l4lb.tcp.logging.DiscardingAccessLog;
 import org.l4lb.tcp.proxy.DataPlane;
 import org.l4lb.tcp.proxy.Service;
 import org.slf4j.Logger;
@@ -33,8 +34,9 @@ import org.slf4j.LoggerFactory;
  * fast in its first second as master as the node it replaces, instead of running the data path
  * interpreted while a failover's worth of clients reconnect at once.
  *
- * <p>Nothing of it reaches the configured servers, the metrics or the access log; it ends after
- * its count of connections or its time limit, whichever comes first.
+ * <p>Nothing of it reaches the configured servers or the metrics; its access lines go through the
+ * access log's machinery to nowhere ({@link DiscardingAccessLog}). It ends after its count of
+ * connections or its time limit, whichever comes first.
  */
 public final class Warmup {
 
@@ -64,11 +66,15 @@ public final class Warmup {
             Thread acceptor = daemon("l4lb-warmup-accept").newThread(() -> acceptLoop(echo, echoes));
             acceptor.start();
             Service service = null;
+            DiscardingAccessLog accessLog = DiscardingAccessLog.open();
             try {
                 for (int attempt = 0; service == null; attempt++) {
                     ServiceConfig sc = serviceConfig(freePort(), echo.getLocalPort());
                     Service s = services.apply(sc);
                     try {
+                        if (accessLog != null) {
+                            s.accessLog(accessLog.logger());
+                        }
                         dataPlane.listen(s);
                         service = s;
                     } catch (RuntimeException e) {
@@ -106,6 +112,9 @@ public final class Warmup {
                 echoes.shutdownNow();
                 echo.close();
                 acceptor.join(1000);
+                if (accessLog != null) {
+                    accessLog.close();
+                }
             }
         }
     }
@@ -172,7 +181,6 @@ public final class Warmup {
                       listen = ["127.0.0.1:%d"]
                       servers = ["127.0.0.1:%d"]
                       health-check.type = none
-                      access-log = false
                     }
                     """.formatted(listenPort, echoPort));
             return ConfigLoader.load(file, java.util.Map.of()).services().get(0);
