@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs the data path before the node may take the VIPs: loopback connections through a service of
- * its own to an echo server of its own, each a few bytes each way, so that the JIT has compiled
- * accept, connect and relay when the first clients arrive. A standby that never served is then as
+ * its own to an echo server of its own, a few bytes each way in each order protocols use, so
+ * that the JIT has compiled accept, connect and relay when the first clients arrive. A standby that never served is then as
  * fast in its first second as master as the node it replaces, instead of running the data path
  * interpreted while a failover's worth of clients reconnect at once.
  *
@@ -42,7 +42,21 @@ public final class Warmup {
 
     private static final Logger LOG = LoggerFactory.getLogger(Warmup.class);
     private static final int PAYLOAD = 512;
+    private static final int GREETING = 64;
     private static final int CLIENTS = 4;
+
+    /**
+     * The exchanges the warm-up runs in turn, so that the compiled code has seen each order of
+     * events a protocol makes: the client speaks first (HTTP), the server greets first (SMTP,
+     * SSH, MySQL), the server answers and closes before the client says anything.
+     */
+    private enum Exchange {
+        CLIENT_FIRST, SERVER_FIRST, SERVER_ONLY;
+
+        static Exchange of(int n) {
+            return values()[n % 3];
+        }
+    }
 
     /** What the warm-up did. */
     public record Result(int connections, int failed, long millis) {
@@ -92,9 +106,10 @@ public final class Warmup {
                     clients.execute(() -> {
                         byte[] out = new byte[PAYLOAD];
                         byte[] in = new byte[PAYLOAD];
-                        for (int n = 0; System.nanoTime() < deadline && started.getAndIncrement() < connections; n++) {
+                        int n;
+                        while (System.nanoTime() < deadline && (n = started.getAndIncrement()) < connections) {
                             Arrays.fill(out, (byte) n);
-                            if (!roundTrip(port, out, in)) {
+                            if (!roundTrip(port, Exchange.of(n), out, in)) {
                                 failed.incrementAndGet();
                             }
                             ran.incrementAndGet();
@@ -119,24 +134,39 @@ public final class Warmup {
         }
     }
 
-    private static boolean roundTrip(int port, byte[] out, byte[] in) {
+    private static boolean roundTrip(int port, Exchange exchange, byte[] out, byte[] in) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
             s.setSoTimeout(2000);
-            s.getOutputStream().write(out);
             InputStream is = s.getInputStream();
-            int got = 0;
-            while (got < in.length) {
-                int n = is.read(in, got, in.length - got);
-                if (n < 0) {
+            // The echo server learns the exchange from the first byte: its greeting needs no request.
+            s.getOutputStream().write(exchange.ordinal());
+            if (exchange != Exchange.CLIENT_FIRST) {
+                byte[] greeting = new byte[GREETING];
+                if (!readFully(is, greeting)) {
                     return false;
                 }
-                got += n;
+                if (exchange == Exchange.SERVER_ONLY) {
+                    return is.read() < 0; // the server closed first
+                }
             }
-            return Arrays.equals(out, in);
+            s.getOutputStream().write(out);
+            return readFully(is, in) && Arrays.equals(out, in);
         } catch (IOException e) {
             return false;
         }
+    }
+
+    private static boolean readFully(InputStream is, byte[] into) throws IOException {
+        int got = 0;
+        while (got < into.length) {
+            int n = is.read(into, got, into.length - got);
+            if (n < 0) {
+                return false;
+            }
+            got += n;
+        }
+        return true;
     }
 
     private static void acceptLoop(ServerSocket echo, ExecutorService echoes) {
@@ -157,16 +187,21 @@ public final class Warmup {
             s.setSoTimeout(2000);
             InputStream in = s.getInputStream();
             OutputStream out = s.getOutputStream();
-            byte[] buf = new byte[PAYLOAD];
-            int got = 0;
-            while (got < buf.length) {
-                int n = in.read(buf, got, buf.length - got);
-                if (n < 0) {
+            int kind = in.read();
+            if (kind < 0) {
+                return;
+            }
+            Exchange exchange = Exchange.values()[kind % 3];
+            if (exchange != Exchange.CLIENT_FIRST) {
+                out.write(new byte[GREETING]);
+                if (exchange == Exchange.SERVER_ONLY) {
                     return;
                 }
-                got += n;
             }
-            out.write(buf);
+            byte[] buf = new byte[PAYLOAD];
+            if (readFully(in, buf)) {
+                out.write(buf);
+            }
         } catch (IOException e) {
             // the client counts it
         }
