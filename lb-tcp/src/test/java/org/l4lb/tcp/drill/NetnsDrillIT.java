@@ -411,9 +411,11 @@ class NetnsDrillIT {
 
     /*
      * The same faults with every core saturated by a CPU hog at the normal priority: the failover
-     * must hold when the machine is busy. Held to the quiet run of the same fault (within 1.5x, give
-     * or take two of the client's 20 ms steps) and, for the faults noticed by silence, to
-     * keepalived's master-down interval at priority 100 (3 adverts + skew: 3.6 s).
+     * must hold when the machine is busy. A SIGKILL is held to the quiet run (within 1.5x, give or
+     * take two of the client's 20 ms steps). A fault noticed by silence ends 3 advert intervals
+     * after the last advert heard, which came anywhere in the second before the fault, so one run
+     * lasts 2 to 3 s by chance (quiet runs gave 2.02 to 2.92 s): those are held to the rule itself,
+     * under keepalived's master-down interval at priority 100 (3 adverts + skew: 3.6 s).
      */
 
     @Test
@@ -440,7 +442,6 @@ class NetnsDrillIT {
     void sigstopUnderCpuLoad() throws Exception {
         Run w = drill("SIGSTOP, CPU saturated", () -> lb1.signal("STOP"), () -> lb1.signal("CONT"), true);
         assertThat(w.out().outageMs()).as("SIGSTOP outage").isLessThanOrEqualTo(3500);
-        assertWithinQuiet(w, "SIGSTOP");
     }
 
     @Test
@@ -448,7 +449,6 @@ class NetnsDrillIT {
     void isolateUnderCpuLoad() throws Exception {
         Run w = drill("isolate, CPU saturated", () -> net.isolate("lb1"), () -> net.reattach("lb1"), true);
         assertThat(w.out().outageMs()).as("isolate outage").isLessThanOrEqualTo(3500);
-        assertWithinQuiet(w, "isolate");
     }
 
     private static void assertWithinQuiet(Run busy, String fault) {
