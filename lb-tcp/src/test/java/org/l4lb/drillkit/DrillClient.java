@@ -57,14 +57,21 @@ public final class DrillClient {
     }
 
     private static String attempt(String host, int port, long start) {
+        long began = System.currentTimeMillis();
+        long connected = -1;
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(host, port), 300);
+            connected = System.currentTimeMillis();
             s.setSoTimeout(500);
             InputStream in = s.getInputStream();
             String answer = new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim();
             return start + " " + System.currentTimeMillis() + (answer.isEmpty() ? " FAIL empty" : " OK " + answer);
         } catch (Exception e) {
-            return start + " " + System.currentTimeMillis() + " FAIL " + e.getClass().getSimpleName();
+            // Which step failed, and whether this client itself ran late, tell a slow node from a
+            // starved client when a drill fails.
+            String step = connected < 0 ? "connect" : "reply (connected in " + (connected - began) + " ms)";
+            return start + " " + System.currentTimeMillis() + " FAIL " + e.getClass().getSimpleName() + " in " + step
+                    + (began - start > 20 ? ", began " + (began - start) + " ms late" : "");
         }
     }
 

@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * A drill client's connection attempts, one line each ({@code <start> [<end>] OK <reply>} or
  * {@code <start> [<end>] FAIL <why>}, epoch milliseconds), and the outage they show around a fault.
- * The netns drill's Java client prints the end too; the compose drill's shell client does not.
+ * A client that does not print the end gives {@code at} for it.
  */
 public final class Attempts {
 
