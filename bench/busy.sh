@@ -21,7 +21,7 @@ bench_workdir /tmp/l4lb-busy
 [ -f lb-tcp/target/lb-tcp.jar ] || mvn -B -q -DskipTests package
 [ -f lb-tcp/target/test-classes/org/l4lb/drillkit/DrillClient.class ] || mvn -B -q -DskipTests test-compile -pl lb-tcp -am
 kit=lb-tcp/target/test-classes
-lb_java_opts="-XX:+UseSerialGC -Xms32m -Xmn6m -Xmx1g -Xss256k -XX:-TieredCompilation -XX:ReservedCodeCacheSize=48m -XX:MaxDirectMemorySize=1g -XX:TrimNativeHeapInterval=5000 -Dio.netty.leakDetection.level=disabled -XX:+ExitOnOutOfMemoryError"
+lb_java_opts="-XX:+UseSerialGC -Xms32m -Xmn6m -Xmx1g -Xss256k -XX:-TieredCompilation -XX:PerMethodTrapLimit=0 -XX:ReservedCodeCacheSize=48m -XX:MaxDirectMemorySize=1g -XX:TrimNativeHeapInterval=5000 -Dio.netty.leakDetection.level=disabled -XX:+ExitOnOutOfMemoryError"
 
 java -XX:+UseSerialGC -cp "$kit" org.l4lb.drillkit.DrillBackend 17100 > "$work/backend.out" 2>&1 & pids+=($!)
 

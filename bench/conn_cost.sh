@@ -44,7 +44,7 @@ service-defaults.access-log = false
 services.http { listen = ["127.0.0.1:16403"], servers = ["127.0.0.1:16401"] }
 ${LB_EXTRA:-}
 CONF
-java ${LB_JAVA_OPTS:--XX:+UseSerialGC -Xms32m -Xmn6m -Xmx1g -Xss256k -XX:-TieredCompilation -XX:ReservedCodeCacheSize=48m -XX:MaxDirectMemorySize=1g -XX:TrimNativeHeapInterval=5000 -Dio.netty.leakDetection.level=disabled} \
+java ${LB_JAVA_OPTS:--XX:+UseSerialGC -Xms32m -Xmn6m -Xmx1g -Xss256k -XX:-TieredCompilation -XX:PerMethodTrapLimit=0 -XX:ReservedCodeCacheSize=48m -XX:MaxDirectMemorySize=1g -XX:TrimNativeHeapInterval=5000 -Dio.netty.leakDetection.level=disabled} \
   -jar "$JAR" "$work/lb.conf" > "$work/lb.log" 2>&1 & pids+=($!)
 lb_pid=$!
 sleep 3

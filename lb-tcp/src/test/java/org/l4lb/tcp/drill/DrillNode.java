@@ -12,7 +12,7 @@ final class DrillNode {
 
     /** The JVM flags the README gives for production: the drills judge what a user runs. */
     private static final List<String> README_FLAGS = List.of("-XX:+UseSerialGC", "-Xms32m", "-Xmn6m",
-            "-Xmx1g", "-Xss256k", "-XX:-TieredCompilation", "-XX:ReservedCodeCacheSize=48m", "-XX:MaxDirectMemorySize=1g",
+            "-Xmx1g", "-Xss256k", "-XX:-TieredCompilation", "-XX:PerMethodTrapLimit=0", "-XX:ReservedCodeCacheSize=48m", "-XX:MaxDirectMemorySize=1g",
             "-XX:TrimNativeHeapInterval=5000", "-Dio.netty.leakDetection.level=disabled", "-XX:+ExitOnOutOfMemoryError");
 
     final String name;
@@ -32,6 +32,10 @@ final class DrillNode {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns, java));
         cmd.addAll(README_FLAGS);
+        // More flags to look into a drill with (e.g. -XX:+PrintCompilation); the node's log gets their output.
+        if (System.getenv("L4LB_DRILL_JVM_FLAGS") != null) {
+            cmd.addAll(List.of(System.getenv("L4LB_DRILL_JVM_FLAGS").split(" ")));
+        }
         // The collector's pauses and the safepoints, to tell what a delayed failover waited for.
         cmd.add("-Xlog:gc,safepoint:file=" + log.resolveSibling(name + "-gc.log") + ":uptime,tid");
         cmd.addAll(List.of("-jar", Path.of("target/lb-tcp.jar").toAbsolutePath().toString(), config.toString()));

@@ -477,11 +477,7 @@ class NetnsDrillIT {
                 + " %.2f without%n", with, without);
         report.add("| cold standby, new connections/s after / before | with warm-up %.2f | without %.2f | | | |"
                 .formatted(with, without));
-        // The target is 0.9: met in most runs (0.96-1.07) but not all (0.86 and 0.87 were seen; the
-        // first 2 s after a failover still run at 55-70 % of the master's rate, whatever the
-        // warm-up's size). What is held here is the floor that a warmed standby always reached and a
-        // cold one never did (0.45-0.76 without the warm-up).
-        assertThat(with).as("new connections/s in the 10 s after the failover / the 10 s before").isGreaterThanOrEqualTo(0.8);
+        assertThat(with).as("new connections/s in the 10 s after the failover / the 10 s before").isGreaterThanOrEqualTo(0.9);
         assertThat(with).as("the warm-up against none").isGreaterThan(without);
     }
 
@@ -506,6 +502,7 @@ class NetnsDrillIT {
         long before = 0;
         long after = 0;
         long servedAgain = -1;
+        long firstSecond = 0;
         for (long[] b : buckets) {
             if (b[0] >= faultAt - 10_000 && b[0] + 100 <= faultAt) {
                 before += b[1];
@@ -516,10 +513,14 @@ class NetnsDrillIT {
             if (servedAgain >= 0 && b[0] >= servedAgain && b[0] < servedAgain + 10_000) {
                 after += b[1];
             }
+            if (servedAgain >= 0 && b[0] >= servedAgain && b[0] < servedAgain + 1000) {
+                firstSecond += b[1];
+            }
         }
         assertThat(servedAgain).as("served again after the failover").isPositive();
         System.out.println("cold standby (" + (lb2Ha.isEmpty() ? "warm-up" : lb2Ha) + "): " + before / 10 + " new connections/s"
-                + " before the failover, " + after / 10 + " after (served again at fault+" + (servedAgain - faultAt) + " ms)");
+                + " before the failover, " + after / 10 + " after (served again at fault+" + (servedAgain - faultAt) + " ms; "
+                + firstSecond + " in the first second)");
         for (long[] b : buckets) {
             if (b[0] >= servedAgain && b[0] < servedAgain + 3000) {
                 System.out.println("  fault+" + (b[0] - faultAt) + " ms: " + b[1] + " ok, " + b[2] + " failed");
