@@ -131,11 +131,18 @@ public final class Main {
             t.setDaemon(true);
             return t;
         });
-        Signal.handle(new Signal("HUP"), sig -> reloads.execute(() -> {
+        SignalHandler hupBefore = Signal.handle(new Signal("HUP"), sig -> reloads.execute(() -> {
             if (!stopping.get()) {
                 operations.reload("SIGHUP");
             }
         }));
+        if (hupBefore == SignalHandler.SIG_IGN) {
+            // The JVM keeps a stop signal the process was started ignoring ignored, whatever is
+            // asked of it: every SIGHUP would be lost without a word.
+            LoggerFactory.getLogger(Main.class).warn("SIGHUP is ignored in this process (started under nohup, or by a parent"
+                    + " that ignores it), so it cannot reload the file: reload with `java -jar lb-tcp.jar ctl --config {} reload`"
+                    + " or POST /reload on the admin listener", file);
+        }
         Signal.handle(new Signal("USR1"), sig -> reloads.execute(() -> node.services().forEach(s ->
                 LoggerFactory.getLogger(Main.class).info("SIGUSR1: service {}: {} open session(s), {} in all, servers {}", s.name(),
                         s.activeSessions(), s.totalSessions(), s.upstream().servers().stream()

@@ -3,13 +3,20 @@ package org.l4lb.tcp.docker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.Frame;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assertions;
@@ -177,12 +184,12 @@ class ComposePairIT {
     private static String logsSince(GenericContainer<?> c, long fromMs) throws InterruptedException {
         StringBuilder out = new StringBuilder();
         docker().logContainerCmd(c.getContainerId()).withStdOut(true).withStdErr(true).withSince((int) (fromMs / 1000))
-                .exec(new com.github.dockerjava.api.async.ResultCallback.Adapter<com.github.dockerjava.api.model.Frame>() {
+                .exec(new ResultCallback.Adapter<Frame>() {
                     @Override
-                    public void onNext(com.github.dockerjava.api.model.Frame frame) {
-                        out.append(new String(frame.getPayload(), java.nio.charset.StandardCharsets.UTF_8));
+                    public void onNext(Frame frame) {
+                        out.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
                     }
-                }).awaitCompletion(10, java.util.concurrent.TimeUnit.SECONDS);
+                }).awaitCompletion(10, TimeUnit.SECONDS);
         return out.toString();
     }
 
@@ -279,9 +286,9 @@ class ComposePairIT {
             return false;
         }
         try {
-            long t = java.time.LocalDateTime.parse(l.substring(0, 23)).toInstant(java.time.ZoneOffset.UTC).toEpochMilli();
+            long t = LocalDateTime.parse(l.substring(0, 23)).toInstant(ZoneOffset.UTC).toEpochMilli();
             return t >= from && t <= to;
-        } catch (java.time.format.DateTimeParseException e) {
+        } catch (DateTimeParseException e) {
             return false;
         }
     }

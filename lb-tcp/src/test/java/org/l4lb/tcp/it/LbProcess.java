@@ -76,12 +76,19 @@ final class LbProcess implements AutoCloseable {
 
     /** Starts the LB with {@code config} plus an admin listener on a free port; waits until it serves. */
     static LbProcess start(Path dir, String config, String... jvmArgs) throws Exception {
+        return start(dir, config, java.util.List.of(), jvmArgs);
+    }
+
+    /** As {@link #start(Path, String, String...)}, the java command run by {@code launcher} (e.g. nohup). */
+    static LbProcess start(Path dir, String config, java.util.List<String> launcher, String... jvmArgs) throws Exception {
         int admin = Ports.free();
         boolean pinned = java.util.Arrays.stream(jvmArgs).anyMatch(a -> a.startsWith("-Dio.netty.transport.noNative"));
         String transport = TRANSPORT.isEmpty() || pinned ? "" : "transport = " + TRANSPORT + "\n";
         Path conf = Files.writeString(Files.createTempFile(dir, "lb", ".conf"), fileText(transport, config, admin));
         Path log = Files.createTempFile(dir, "lb", ".log");
-        Process p = new ProcessBuilder(command(java.util.List.of(jvmArgs), conf.toString()))
+        java.util.List<String> cmd = new java.util.ArrayList<>(launcher);
+        cmd.addAll(command(java.util.List.of(jvmArgs), conf.toString()));
+        Process p = new ProcessBuilder(cmd)
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         LbProcess lb = new LbProcess(p, log, admin, conf, transport);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);

@@ -185,6 +185,20 @@ class OperationsIT {
     }
 
     @Test
+    void aNodeStartedWithSighupIgnoredSaysHowToReload() throws Exception {
+        try (Backend a = Backend.naming("a"); Backend b = Backend.naming("b")) {
+            int web = Ports.free();
+            try (LbProcess lb = LbProcess.start(dir, config(web, Ports.free(), a), List.of("nohup"))) {
+                lb.awaitLog("SIGHUP is ignored in this process", 1, Duration.ofSeconds(10));
+                assertThat(lb.log()).contains("ctl --config " + lb.conf + " reload");
+                lb.rewrite(config(web, Ports.free(), a, b));
+                assertThat(lb.send("POST", "/reload", TOKEN).statusCode()).isEqualTo(200);
+                assertThat(Backend.served(web, 4)).containsExactlyInAnyOrderEntriesOf(Map.of("a", 2, "b", 2));
+            }
+        }
+    }
+
+    @Test
     void signalsReloadOrAreLoggedNeverKill() throws Exception {
         try (Backend a = Backend.naming("a"); Backend b = Backend.naming("b")) {
             int web = Ports.free();
