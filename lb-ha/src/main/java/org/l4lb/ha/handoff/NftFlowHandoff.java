@@ -3,6 +3,8 @@ package org.l4lb.ha.handoff;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.stream.Collectors;
 import org.l4lb.ha.vip.Commands;
 import org.slf4j.Logger;
@@ -22,12 +24,14 @@ import org.slf4j.LoggerFactory;
  * client and answers the client directly. A SYN always stays here. Every decision is per packet,
  * so a FIN or RST of a passed-on flow is passed on too.
  *
- * <p>A TIME_WAIT socket of this node on a VIP, left from its own earlier turn as master, would
- * keep the packets of its 4-tuple here: a client that reused that source port for a connection to
- * the old master (it can, as the TIME_WAIT is on this side) would get no ACK or FIN through, and
- * the old master would hold that session open until the handoff times out. So when passing
- * starts, those sockets are dropped ({@code ss -K}); any connection of this node's on that 4-tuple
- * ended long enough ago for the client to have opened a new one with it.
+ * <p>A socket of this node on a VIP that its application has already closed, left from its own
+ * earlier turn as master, would keep the packets of its 4-tuple here: a client that reused that
+ * source port for a connection to the old master (it can: its own side of the old connection is
+ * gone) would get no ACK or FIN through, and the old master would hold that session open until
+ * the handoff times out. TIME_WAIT sockets are the common case; a node that was stopped (SIGSTOP,
+ * a long pause) also leaves LAST_ACK ones: its kernel completed handshakes the clients gave up
+ * on, and when it ran again it closed them towards clients that had moved on. So when passing
+ * starts, those sockets are dropped ({@link ClosedSockets}).
  */
 public final class NftFlowHandoff implements FlowHandoff {
 
@@ -36,19 +40,21 @@ public final class NftFlowHandoff implements FlowHandoff {
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
     private volatile List<String> vips;
-    /** Where this node's TIME_WAIT sockets on the VIPs are dropped, one run after another. */
-    private final java.util.concurrent.ExecutorService drops = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+    /** Where this node's closed sockets on the VIPs are dropped, one run after another. */
+    private final ExecutorService drops = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "l4lb-timewait");
         t.setDaemon(true);
         return t;
     });
     private final Commands commands;
+    private final ClosedSockets closedSockets;
     private boolean installed;
 
     /** @param vips IPv4 VIP addresses without prefix (nftables' ip family; IPv6 VIPs move as before) */
     public NftFlowHandoff(List<String> vips, Commands commands) {
         this.vips = List.copyOf(vips);
         this.commands = commands;
+        this.closedSockets = new ClosedSockets(commands, TIMEOUT);
     }
 
     @Override
@@ -117,26 +123,7 @@ public final class NftFlowHandoff implements FlowHandoff {
                 // Off the thread that adds the VIPs: nothing that can take its time may stand
                 // between becoming master and the VIPs being there.
                 List<String> now = vips;
-                drops.execute(() -> dropTimeWaits(now));
-            }
-        }
-    }
-
-    /** After the pass rules are in: a packet that finds no socket from then on is passed on. */
-    private void dropTimeWaits(List<String> vips) {
-        for (String vip : vips) {
-            Commands.Result r = commands.run(List.of("ss", "-K", "-t", "-n", "state", "time-wait", "src", vip), TIMEOUT);
-            // ss exits 0 when the kernel refuses to destroy (no CONFIG_INET_DIAG_DESTROY); netlink's
-            // refusal is on its stderr ("RTNETLINK answers: Operation not supported").
-            if (!r.ok() || r.output().contains("answers:")) {
-                LOG.warn("flow handoff: cannot drop this node's TIME_WAIT sockets on {} ({}): a client that reuses one"
-                        + " of their ports for the old master may stall until the handoff times out", vip, r.output());
-                continue;
-            }
-            // ss prints a header, then each socket it closed.
-            long dropped = r.output().lines().filter(l -> l.contains(vip + ":")).count();
-            if (dropped > 0) {
-                LOG.info("flow handoff: dropped {} TIME_WAIT socket(s) of this node on {}, so their ports pass on too", dropped, vip);
+                drops.execute(() -> now.forEach(closedSockets::drop));
             }
         }
     }

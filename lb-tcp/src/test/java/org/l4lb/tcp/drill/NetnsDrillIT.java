@@ -526,7 +526,24 @@ class NetnsDrillIT {
                 System.out.println("  fault+" + (b[0] - faultAt) + " ms: " + b[1] + " ok, " + b[2] + " failed");
             }
         }
+        System.out.println("  per second from the start of the load: " + perSecond(buckets, faultAt));
         return before == 0 ? 0 : (double) after / before;
+    }
+
+    /** The successes per second of the whole load, with the second of the fault marked, to tell a ramp from a level. */
+    private static String perSecond(long[][] buckets, long faultAt) {
+        if (buckets.length == 0) {
+            return "";
+        }
+        long start = buckets[0][0];
+        java.util.TreeMap<Long, Long> seconds = new java.util.TreeMap<>();
+        for (long[] b : buckets) {
+            seconds.merge((b[0] - start) / 1000, b[1], Long::sum);
+        }
+        long faultSecond = (faultAt - start) / 1000;
+        StringBuilder s = new StringBuilder();
+        seconds.forEach((second, ok) -> s.append(second == faultSecond ? " |" : " ").append(ok));
+        return s.toString().trim();
     }
 
     private static int countQuietly(DrillNode n, String text) {
