@@ -465,16 +465,21 @@ class NetnsDrillIT {
 
     /**
      * A standby that never served takes over a master saturated with new connections: the new
-     * connections per second in the 10 s after the failover against the 10 s before. Once with
-     * the warm-up the node runs before it joins (the default), once without, for the report.
+     * connections per second in the 10 s after the failover against the 10 s before. Twice with
+     * the warm-up the node runs before it joins (the default), judged on their mean: the client,
+     * the servers and both nodes share two cores, and one pair of 10 s windows varies by about a
+     * tenth from run to run (the seconds the drill prints show it) with no recompilation on the
+     * new master's data path. Once without the warm-up, for the report.
      */
     @Test
     @Order(15)
     void aColdStandbyServesAsFastAsTheMasterItReplaces() throws Exception {
         double without = coldFailover("warm-up-connections = 0");
-        double with = coldFailover("");
-        System.out.printf("cold standby: new connections/s after the failover / before: %.2f with the warm-up,"
-                + " %.2f without%n", with, without);
+        double first = coldFailover("");
+        double second = coldFailover("");
+        double with = (first + second) / 2;
+        System.out.printf("cold standby: new connections/s after the failover / before: %.2f with the warm-up (%.2f, %.2f),"
+                + " %.2f without%n", with, first, second, without);
         report.add("| cold standby, new connections/s after / before | with warm-up %.2f | without %.2f | | | |"
                 .formatted(with, without));
         assertThat(with).as("new connections/s in the 10 s after the failover / the 10 s before").isGreaterThanOrEqualTo(0.9);
