@@ -42,7 +42,7 @@ public final class NftFlowHandoff implements FlowHandoff {
     private volatile List<String> vips;
     /** Where this node's closed sockets on the VIPs are dropped, one run after another. */
     private final ExecutorService drops = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "l4lb-timewait");
+        Thread t = new Thread(r, "l4lb-closed-sockets");
         t.setDaemon(true);
         return t;
     });
