@@ -10,23 +10,34 @@ jar=lb-tcp/target/lb-tcp.jar
 java -jar "$jar" --check examples/single.conf
 
 pids=()
+log=$(mktemp -d)/l4lb-demo.log
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  rm -rf "$(dirname "$log")"
 }
 trap cleanup EXIT
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 for b in a:9001 b:9002 c:9003; do
   java examples/DemoBackend.java "backend-${b%%:*}" "${b##*:}" > /dev/null &
   pids+=($!)
 done
-java -jar "$jar" examples/single.conf > /tmp/l4lb-demo.log 2>&1 &
+# Every backend first: a server the first health check finds closed is out for fail-timeout
+# (10 s), and the split would show it.
+for _ in $(seq 1 150); do
+  if port_open 9001 && port_open 9002 && port_open 9003; then break; fi
+  sleep 0.2
+done
+java -jar "$jar" examples/single.conf > "$log" 2>&1 &
 lb=$!
 pids+=($lb)
 
-# Ready when the admin port and the last backend answer (no demo session is spent on it).
-for _ in $(seq 1 100); do
-  if (exec 3<>/dev/tcp/127.0.0.1/9090) 2>/dev/null && (exec 3<>/dev/tcp/127.0.0.1/9003) 2>/dev/null; then break; fi
+# Ready when the admin API says all three servers are eligible (no demo session is spent on it).
+for _ in $(seq 1 150); do
+  eligible=$(curl -s http://127.0.0.1:9090/metrics | grep -c '^l4lb_server_eligible{.*} 1' || true)
+  if [ "$eligible" = 3 ]; then break; fi
   sleep 0.2
 done
 
@@ -41,5 +52,5 @@ curl -s http://127.0.0.1:9090/metrics | grep '^l4lb_server_sessions_total' || tr
 echo "== stopping the balancer with SIGTERM (it drains, then exits 0)"
 kill -TERM "$lb"
 wait "$lb" && echo "exit code 0"
-echo "== its log (start-up summary and access log): /tmp/l4lb-demo.log"
-head -3 /tmp/l4lb-demo.log
+echo "== the start of its log (start-up summary, then one access line per session)"
+head -3 "$log"

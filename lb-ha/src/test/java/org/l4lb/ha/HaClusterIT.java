@@ -161,6 +161,22 @@ class HaClusterIT {
     }
 
     @Test
+    void joiningPrintsNothingOfJGroupsOwnOnStdout() throws Exception {
+        java.io.PrintStream stdout = System.out;
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        int port = freePort();
+        System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            Started alone = node("alone", port, List.of(port), 100, "a-long-shared-secret", Duration.ofMillis(300));
+            await(() -> alone.node().status().state() == HaState.MASTER, Duration.ofSeconds(10), "alone is master");
+        } finally {
+            System.setOut(stdout);
+        }
+        // The banner ("GMS: address=..., physical address=...") came between the node's log lines.
+        assertThat(printed.toString(java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("GMS:", "-------");
+    }
+
+    @Test
     void aLowerNodeJoiningALivingMasterNeverTakesTheVip() throws Exception {
         int p1 = freePort();
         int p2 = freePort();

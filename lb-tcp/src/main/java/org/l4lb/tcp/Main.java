@@ -3,7 +3,11 @@ package org.l4lb.tcp;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -11,13 +15,16 @@ import org.l4lb.core.config.ConfigLoader;
 import org.l4lb.core.config.ConfigProblem;
 import org.l4lb.core.config.InvalidConfigException;
 import org.l4lb.core.config.LbConfig;
+import org.l4lb.core.config.ServerAddress;
+import org.l4lb.core.config.ServerConfig;
+import org.l4lb.core.config.ServiceConfig;
 import org.l4lb.tcp.transport.Transport;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
 /**
- * {@code java -jar lb-tcp.jar [--check] CONFIG | --version}.
+ * {@code java -jar lb-tcp.jar [--check] CONFIG | --version | --help}.
  * Exit codes: 0 fine (also after a drained stop), 1 could not start (a port taken, a server
  * name that does not resolve), 2 bad configuration, or a transport this machine cannot give
  * (nothing started), 64 bad command line.
@@ -36,19 +43,51 @@ public final class Main {
         System.exit(run(args, System.out, System.err));
     }
 
+    /**
+     * Each server given by a host name without {@code resolve = true} that the system's resolver
+     * cannot resolve now, as one line naming the file's service and server. A name followed with
+     * {@code resolve = true} may come and go; it is left to the node.
+     */
+    private static List<String> unresolvedNames(LbConfig config) {
+        List<String> problems = new ArrayList<>();
+        for (ServiceConfig service : config.services()) {
+            for (ServerConfig server : service.servers()) {
+                if (server.resolve() || !(server.address() instanceof ServerAddress.Tcp tcp)) {
+                    continue;
+                }
+                try {
+                    InetAddress.getAllByName(tcp.endpoint().host());
+                } catch (UnknownHostException e) {
+                    problems.add("services." + service.name() + ": server " + server.address().text() + ": host name '"
+                            + tcp.endpoint().host() + "' does not resolve (a start would fail; resolve = true follows a name"
+                            + " that comes and goes)");
+                }
+            }
+        }
+        return problems;
+    }
+
+    private static void usage(PrintStream to) {
+        to.println("usage: java -jar lb-tcp.jar [--check] CONFIG");
+        to.println("       java -jar lb-tcp.jar ctl [--admin HOST:PORT] [--token-file F | --config CONFIG] COMMAND");
+        to.println("       java -jar lb-tcp.jar --version | --help");
+    }
+
     static int run(String[] args, PrintStream out, PrintStream err) {
         if (args.length >= 1 && args[0].equals("ctl")) {
-            return new org.l4lb.tcp.ctl.Ctl(out, err).run(java.util.List.of(args).subList(1, args.length));
+            return new org.l4lb.tcp.ctl.Ctl(out, err).run(List.of(args).subList(1, args.length));
         }
         if (args.length == 1 && args[0].equals("--version")) {
             out.println("l4lb " + version());
             return EXIT_OK;
         }
+        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            usage(out);
+            return EXIT_OK;
+        }
         boolean checkOnly = args.length == 2 && args[0].equals("--check");
         if (!(checkOnly || (args.length == 1 && !args[0].startsWith("-")))) {
-            err.println("usage: java -jar lb-tcp.jar [--check] CONFIG");
-            err.println("       java -jar lb-tcp.jar ctl [--admin HOST:PORT] [--token-file F | --config CONFIG] COMMAND");
-            err.println("       java -jar lb-tcp.jar --version");
+            usage(err);
             return EXIT_USAGE;
         }
         Path file = Path.of(args[args.length - 1]);
@@ -73,6 +112,13 @@ public final class Main {
             return EXIT_BAD_CONFIG;
         }
         if (checkOnly) {
+            // As nginx -t does: a name resolved once at start that does not resolve now fails the start.
+            List<String> unresolved = unresolvedNames(config);
+            if (!unresolved.isEmpty()) {
+                unresolved.forEach(err::println);
+                err.println(file + ": configuration test failed (" + unresolved.size() + " problem(s))");
+                return EXIT_BAD_CONFIG;
+            }
             out.println(file + ": configuration is ok (" + config.services().size() + " service(s))");
             return EXIT_OK;
         }
@@ -100,8 +146,14 @@ public final class Main {
         Node node = new Node(config, transport, operations);
         try {
             node.start();
-        } catch (Exception e) {
+        } catch (IOException | IllegalStateException e) {
+            // What the machine refused (a port taken, a name that does not resolve): one line, as
+            // a configuration error gets.
             err.println("l4lb: cannot start: " + e.getMessage());
+            LoggerFactory.getLogger(Main.class).error("cannot start: {}", e.getMessage());
+            return EXIT_START_FAILED;
+        } catch (Exception e) {
+            err.println("l4lb: cannot start: " + e);
             LoggerFactory.getLogger(Main.class).error("cannot start", e);
             return EXIT_START_FAILED;
         }

@@ -45,4 +45,27 @@ class MainCheckTest {
         assertThat(run("--bogus", "x", "y")).isEqualTo(64);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("usage: java -jar lb-tcp.jar [--check] CONFIG");
     }
+
+    @Test
+    void checkFailsOnAServerNameThatDoesNotResolveUnlessItIsFollowed() throws Exception {
+        Path f = Files.writeString(dir.resolve("names.conf"), "services.s { listen = [\"8000\"], servers = [\"127.0.0.1:9001\","
+                + " \"no-such-host.invalid:9002\", { address = \"also-missing.invalid:9003\", resolve = true }] }\n");
+        assertThat(run("--check", f.toString())).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("services.s: server no-such-host.invalid:9002: host name"
+                + " 'no-such-host.invalid' does not resolve (a start would fail; resolve = true follows a name that comes and goes)\n"
+                + f + ": configuration test failed (1 problem(s))\n");
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
+
+    @Test
+    void helpPrintsTheUsageOnStdoutAndExitsZero() {
+        for (String flag : new String[] {"--help", "-h"}) {
+            out.reset();
+            err.reset();
+            assertThat(run(flag)).as(flag).isZero();
+            assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("usage: java -jar lb-tcp.jar [--check] CONFIG")
+                    .contains("ctl [--admin HOST:PORT]", "--version | --help");
+            assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
+        }
+    }
 }

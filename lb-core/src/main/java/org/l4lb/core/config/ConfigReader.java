@@ -119,6 +119,13 @@ final class ConfigReader {
     }
 
     Duration duration(String key, Duration min) {
+        if (bareNumber(value(key))) {
+            // typesafe-config reads a bare number as milliseconds; nginx reads it as seconds. Either
+            // guess is wrong for someone: `interval = 2` probed every server 500 times a second.
+            problem(key, "a duration needs a unit, such as 500ms, 5s or 10m; got " + render(value(key))
+                    + " (a bare number would be read as milliseconds)");
+            return min;
+        }
         Duration d;
         try {
             d = config.getDuration(ConfigUtil.joinPath(key));
@@ -193,6 +200,13 @@ final class ConfigReader {
 
     private void wrongType(String key, ConfigValue v, String expected) {
         problem(key, "expected " + expected + ", got " + render(v));
+    }
+
+    /** A number, written bare or quoted, other than 0 (which means the same in every unit). */
+    private static boolean bareNumber(ConfigValue v) {
+        String text = String.valueOf(v.unwrapped()).trim();
+        return (v.valueType() == ConfigValueType.NUMBER || v.valueType() == ConfigValueType.STRING)
+                && text.matches("[+-]?[0-9]+(\\.[0-9]+)?") && Double.parseDouble(text) != 0;
     }
 
     static String render(ConfigValue v) {

@@ -211,6 +211,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aDurationWithoutAUnitIsRefusedExceptZero() throws Exception {
+        assertThat(problems(SVC + "services.s.health-check { interval = 2 }\nha.advert-interval = \"1.5\"\n"))
+                .containsExactly("node.conf:2: services.s.health-check.interval: a duration needs a unit, such as 500ms, 5s or 10m;"
+                        + " got number 2 (a bare number would be read as milliseconds)",
+                        "node.conf:3: ha.advert-interval: a duration needs a unit, such as 500ms, 5s or 10m;"
+                        + " got string \"1.5\" (a bare number would be read as milliseconds)");
+        LbConfig ok = ConfigLoader.load(write("ok.conf", SVC + "shutdown-timeout = 0\nservices.s.connect-timeout = 2s\n"), Map.of());
+        assertThat(ok.shutdownTimeout()).isZero();
+        assertThat(ok.services().get(0).connectTimeout()).hasSeconds(2);
+    }
+
+    @Test
     void transportIsChosenByNameAndCannotSpliceOffEpoll() throws Exception {
         assertThat(load(SVC).transport()).isEqualTo(TransportKind.AUTO);
         assertThat(load(SVC + "transport = io-uring\n").transport()).isEqualTo(TransportKind.IO_URING);

@@ -91,6 +91,8 @@ public final class ClusterChannel {
         }
         GMS gms = new GMS();
         gms.setMaxJoinAttempts(2);
+        // Its banner goes to stdout between the log lines; the node logs its address itself when it joins.
+        gms.printLocalAddress(false);
         stack.add(gms);
         stack.add(new FRAG2());
         time(stack, advert);

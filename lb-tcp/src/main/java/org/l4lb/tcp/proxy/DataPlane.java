@@ -71,6 +71,9 @@ public final class DataPlane {
         List<Channel> channels = new ArrayList<>();
         try {
             if (transport.reusePort() != null) {
+                if (!ownsPort(hp.port())) {
+                    refuseIfTaken(service, hp, socketAddress(hp));
+                }
                 // One listening socket per event loop (SO_REUSEPORT): the kernel spreads new
                 // connections over them, and each is accepted, proxied and connected onward on one
                 // thread, with no hand-off from an acceptor thread.
@@ -112,6 +115,30 @@ public final class DataPlane {
     public java.util.Set<HostPort> listening(Service service) {
         Map<HostPort, List<Channel>> of = listeners.get(service);
         return of == null ? java.util.Set.of() : java.util.Set.copyOf(of.keySet());
+    }
+
+    /** Whether this node listens on the port already, for any service (a reload moves addresses between them). */
+    private boolean ownsPort(int port) {
+        return listeners.values().stream().flatMap(m -> m.keySet().stream()).anyMatch(hp -> hp.port() == port);
+    }
+
+    /**
+     * SO_REUSEPORT lets any process of the same user bind a port that is listened on already, and
+     * the kernel then splits the connections between them: a second node started by mistake on the
+     * same ports would take half of the clients and say nothing. A bind without it fails when
+     * another process listens there, so one is tried first, and closed at once.
+     */
+    private static void refuseIfTaken(Service service, HostPort hp, InetSocketAddress local) {
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(local, 1);
+        } catch (java.io.IOException e) {
+            if (String.valueOf(e.getMessage()).contains("Address already in use")) {
+                throw new IllegalStateException("service " + service.name() + ": cannot listen on " + hp.text()
+                        + ": Address already in use (another process listens there)", e);
+            }
+            // Anything else (an address this host lacks) the real bind reports, with its hint.
+        }
     }
 
     /** Binds, or says which service and address could not be, and what usually is the matter. */

@@ -212,7 +212,37 @@ class AddressesAndChecksIT {
             assertThat(run.code()).isEqualTo(1);
             assertThat(run.output()).contains("cannot start: service s: cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": ")
                     .contains("Address already in use (another process listens there)");
+            assertThat(run.output()).as("one line, no stack trace").doesNotContain("\tat ");
         }
+    }
+
+    @Test
+    void aSecondNodeOnThePortsOfARunningOneFailsTheStartInsteadOfTakingHalfTheClients() throws Exception {
+        int port = Ports.free();
+        try (LbProcess first = LbProcess.start(dir, """
+                services.s { listen = ["127.0.0.1:%d"], servers = ["127.0.0.1:9"] }
+                """.formatted(port))) {
+            Path conf = Files.writeString(dir.resolve("second.conf"), LbProcess.onTestedTransport("""
+                    services.t { listen = ["127.0.0.1:%d"], servers = ["127.0.0.1:9"] }
+                    admin.listen = "127.0.0.1:%d"
+                    """.formatted(port, Ports.free())));
+            LbProcess.Exit run = LbProcess.runToExit(java.util.List.of(), conf.toString());
+            assertThat(run.code()).as(run.output()).isEqualTo(1);
+            assertThat(run.output()).contains("cannot start: service t: cannot listen on 127.0.0.1:" + port
+                    + ": Address already in use (another process listens there)").doesNotContain("\tat ");
+        }
+    }
+
+    @Test
+    void aServerNameThatDoesNotResolveFailsTheStartWithOneLine() throws Exception {
+        Path conf = Files.writeString(dir.resolve("name.conf"), LbProcess.onTestedTransport("""
+                services.s { listen = ["127.0.0.1:%d"], servers = ["no-such-host.invalid:80"] }
+                admin.listen = "127.0.0.1:%d"
+                """.formatted(Ports.free(), Ports.free())));
+        LbProcess.Exit run = LbProcess.runToExit(java.util.List.of(), conf.toString());
+        assertThat(run.code()).as(run.output()).isEqualTo(1);
+        assertThat(run.output()).contains("cannot start: service s: cannot resolve a server: no-such-host.invalid")
+                .as("one line, no stack trace").doesNotContain("\tat ");
     }
 
     @Test
@@ -227,5 +257,6 @@ class AddressesAndChecksIT {
         assertThat(run.code()).as(run.output()).isEqualTo(1);
         assertThat(run.output()).contains("cannot start: service web: cannot listen on 10.99.7.7:" + port + ": ")
                 .contains("not an address of this host: to listen on a VIP this node may not hold, listen on 0.0.0.0:" + port);
+        assertThat(run.output()).as("one line, no stack trace").doesNotContain("\tat ");
     }
 }
