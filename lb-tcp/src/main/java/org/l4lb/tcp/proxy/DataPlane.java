@@ -134,29 +134,33 @@ public final class DataPlane {
             probe.bind(local, 1);
         } catch (java.io.IOException e) {
             if (String.valueOf(e.getMessage()).contains("Address already in use")) {
-                throw new IllegalStateException("service " + service.name() + ": cannot listen on " + hp.text()
-                        + ": Address already in use (another process listens there)", e);
+                throw cannotListen(service, hp, e);
             }
             // Anything else (an address this host lacks) the real bind reports, with its hint.
         }
     }
 
-    /** Binds, or says which service and address could not be, and what usually is the matter. */
+    /** Binds, or says which service and address could not be ({@link #cannotListen}). */
     private static Channel bind(Service service, HostPort hp, ServerBootstrap b, InetSocketAddress local) throws InterruptedException {
         try {
             return b.bind(local).sync().channel();
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) {
-            // Netty's native errors read "bind(..) failed with error(-99): Cannot assign requested
-            // address", naming neither the service nor the address.
-            String why = String.valueOf(e.getMessage());
-            String hint = why.contains("Cannot assign requested address")
-                    ? " (not an address of this host: to listen on a VIP this node may not hold, listen on "
-                            + "0.0.0.0:" + hp.port() + ", as the flow handoff needs, or set net.ipv4.ip_nonlocal_bind = 1)"
-                    : why.contains("Address already in use") ? " (another process listens there)" : "";
-            throw new IllegalStateException("service " + service.name() + ": cannot listen on " + hp.text() + ": " + why + hint, e);
+            throw cannotListen(service, hp, e);
         }
+    }
+
+    /** Names the service and address a bind failed for, and what usually is the matter. */
+    private static IllegalStateException cannotListen(Service service, HostPort hp, Exception e) {
+        // Netty's native errors read "bind(..) failed with error(-99): Cannot assign requested
+        // address", naming neither the service nor the address.
+        String why = String.valueOf(e.getMessage());
+        String hint = why.contains("Cannot assign requested address")
+                ? " (not an address of this host: to listen on a VIP this node may not hold, listen on "
+                        + "0.0.0.0:" + hp.port() + ", as the flow handoff needs, or set net.ipv4.ip_nonlocal_bind = 1)"
+                : why.contains("Address already in use") ? " (another process listens there)" : "";
+        return new IllegalStateException("service " + service.name() + ": cannot listen on " + hp.text() + ": " + why + hint, e);
     }
 
     private ServerBootstrap bootstrap(Service service, EventLoopGroup parent, EventLoopGroup children,
