@@ -51,7 +51,7 @@ public final class Fixtures {
     public static ServiceConfig service(BalanceConfig balance, ServerConfig... servers) {
         return new ServiceConfig("test", List.of(new HostPort("127.0.0.1", 8000)), balance, Duration.ofSeconds(1),
                 Duration.ofMinutes(1), 0, Duration.ZERO, ProxyProtocol.OFF, false, Duration.ofSeconds(5),
-                AccessList.ALLOW_ALL, 0, 0, true,
+                AccessList.ALLOW_ALL, AccessList.ALLOW_ALL, 0, 0, true,
                 new HealthCheckConfig(HealthCheckType.TCP, Duration.ofSeconds(2), Duration.ofSeconds(1), 2, 3, "", ""),
                 List.of(servers), Duration.ofSeconds(30));
     }

@@ -15,6 +15,7 @@ import org.l4lb.core.runtime.SavedServer;
 import org.l4lb.core.runtime.ServerOverlay;
 import org.l4lb.core.upstream.AdminState;
 import org.l4lb.core.upstream.ServerState;
+import org.l4lb.core.upstream.Upstream;
 import org.l4lb.tcp.proxy.Service;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -163,26 +164,31 @@ public final class Operations {
         return new Outcome(true, changes.isEmpty() ? List.of("no change") : changes);
     }
 
-    /** Sets a server's weight, at once or over a ramp. */
-    public synchronized void weight(String service, String server, int weight, long rampNanos, String who) throws Refused {
+    /**
+     * Sets a server's weight (at once or over a ramp), its admin state, or both: all of it, or
+     * nothing when any part is refused.
+     *
+     * @param weight null to leave it
+     * @param state null to leave it
+     */
+    public synchronized void change(String service, String server, Integer weight, long rampNanos, AdminState state,
+            String who) throws Refused {
         Service s = service(service);
         server(s, server);
-        try {
+        if (weight != null) {
+            try {
+                Upstream.checkWeight(weight, rampNanos);
+            } catch (IllegalArgumentException e) {
+                throw new Refused(400, e.getMessage());
+            }
             s.upstream().weight(server, weight, rampNanos, who);
-        } catch (IllegalArgumentException e) {
-            throw new Refused(400, e.getMessage());
+            LOG.info("{}: service {} server {}: weight {}{}", who, service, server, weight,
+                    rampNanos > 0 ? " over " + rampNanos / 1_000_000 + "ms" : "");
         }
-        LOG.info("{}: service {} server {}: weight {}{}", who, service, server, weight,
-                rampNanos > 0 ? " over " + rampNanos / 1_000_000 + "ms" : "");
-        save();
-    }
-
-    /** Sets a server's admin state. */
-    public synchronized void admin(String service, String server, AdminState state, String who) throws Refused {
-        Service s = service(service);
-        server(s, server);
-        s.upstream().admin(server, state, who);
-        LOG.info("{}: service {} server {}: {}", who, service, server, state.name().toLowerCase(java.util.Locale.ROOT));
+        if (state != null) {
+            s.upstream().admin(server, state, who);
+            LOG.info("{}: service {} server {}: {}", who, service, server, state.name().toLowerCase(java.util.Locale.ROOT));
+        }
         save();
     }
 

@@ -40,6 +40,9 @@ public final class ConfigLoader {
             problems.add(null, "", "cannot read the file (missing, not a regular file, or not readable)");
             throw new InvalidConfigException(problems.list());
         }
+        if (!FileChecks.check(file, problems)) {
+            throw new InvalidConfigException(problems.list());
+        }
         Config written;
         try {
             Config parsed = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
@@ -48,6 +51,10 @@ public final class ConfigLoader {
                     ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
         } catch (ConfigException e) {
             problems.add(e.origin(), "", stripOrigin(e));
+            throw new InvalidConfigException(problems.list());
+        } catch (StackOverflowError e) {
+            // What the checks above cannot see: substitutions that nest through each other.
+            problems.add(null, "", "values nested too deeply to read");
             throw new InvalidConfigException(problems.list());
         }
         LbConfig config = read(written, problems);
@@ -116,6 +123,10 @@ public final class ConfigLoader {
                 .resolve().getConfig("l4lb");
     }
 
+    private static boolean isWildcard(String host) {
+        return host.isEmpty() || host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]");
+    }
+
     private static LbConfig read(Config written, Problems problems) {
         Config defaults = defaults();
         Config merged = written.withFallback(defaults);
@@ -165,6 +176,21 @@ public final class ConfigLoader {
                     ServiceConfig s = serviceReader.read(name, (ConfigObject) all.get(name), path);
                     if (s != null) {
                         services.add(s);
+                    }
+                }
+            }
+        }
+
+        if (services.isEmpty() && problems.isEmpty()) {
+            top.problem("services", "no service: a node needs at least one, e.g. services.web { listen = [\"0.0.0.0:80\"],"
+                    + " servers = [\"10.0.0.1:8080\"] }");
+        }
+        if (adminConfig != null && adminConfig.listen() != null) {
+            HostPort a = adminConfig.listen();
+            for (ServiceConfig s : services) {
+                for (HostPort l : s.listen()) {
+                    if (l.port() == a.port() && (l.host().equals(a.host()) || isWildcard(l.host()) || isWildcard(a.host()))) {
+                        admin.problem("listen", a + " is also where service '" + s.name() + "' listens (" + l + ")");
                     }
                 }
             }

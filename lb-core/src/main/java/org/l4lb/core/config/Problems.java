@@ -31,6 +31,10 @@ final class Problems {
         list.add(new ConfigProblem(fileOf(origin), origin == null ? -1 : origin.lineNumber(), path, message));
     }
 
+    void add(String file, int line, String path, String message) {
+        list.add(new ConfigProblem(file, line, path, message));
+    }
+
     private String fileOf(ConfigOrigin origin) {
         if (origin == null) {
             return fallbackFile;

@@ -45,6 +45,7 @@ public final class ServiceChanges {
         diff(other, "proxy-protocol", a.proxyProtocol(), b.proxyProtocol());
         diff(other, "accept-proxy", a.acceptProxy(), b.acceptProxy());
         diff(other, "accept-proxy-timeout", a.acceptProxyTimeout(), b.acceptProxyTimeout());
+        diff(other, "accept-proxy-from", a.proxySources(), b.proxySources());
         diff(other, "allow/deny", a.access(), b.access());
         diff(other, "max-connections", a.maxConnections(), b.maxConnections());
         diff(other, "max-connections-per-client", a.maxConnectionsPerClient(), b.maxConnectionsPerClient());

@@ -9,6 +9,7 @@ import org.l4lb.core.acl.AccessList;
  *
  * @param nextUpstreamTries attempts per connection over all servers; 0 is one per server (nginx {@code proxy_next_upstream_tries})
  * @param nextUpstreamTimeout time for all attempts together; zero is unlimited (nginx {@code proxy_next_upstream_timeout})
+ * @param proxySources who may send a PROXY header ({@code accept-proxy-from}; empty allows all)
  * @param maxConnections sessions at once for this service; 0 is unlimited
  * @param maxConnectionsPerClient sessions at once per client address; 0 is unlimited
  * @param accessLog one line per session on the "access" logger (nginx {@code access_log})
@@ -25,6 +26,7 @@ public record ServiceConfig(
         ProxyProtocol proxyProtocol,
         boolean acceptProxy,
         Duration acceptProxyTimeout,
+        AccessList proxySources,
         AccessList access,
         int maxConnections,
         int maxConnectionsPerClient,
@@ -41,7 +43,7 @@ public record ServiceConfig(
     /** This service with other servers (added or removed at runtime, or names resolved). */
     public ServiceConfig withServers(List<ServerConfig> other) {
         return new ServiceConfig(name, listen, balance, connectTimeout, idleTimeout, nextUpstreamTries, nextUpstreamTimeout,
-                proxyProtocol, acceptProxy, acceptProxyTimeout, access, maxConnections, maxConnectionsPerClient, accessLog,
+                proxyProtocol, acceptProxy, acceptProxyTimeout, proxySources, access, maxConnections, maxConnectionsPerClient, accessLog,
                 healthCheck, other, resolveInterval);
     }
 }

@@ -63,6 +63,7 @@ final class ServiceReader {
         ProxyProtocol proxyProtocol = r.named("proxy-protocol", ProxyProtocol.class);
         boolean acceptProxy = r.bool("accept-proxy");
         Duration acceptProxyTimeout = r.duration("accept-proxy-timeout", ONE_MS);
+        AccessList proxySources = new AccessList(cidrs(r, "accept-proxy-from"), List.of());
         AccessList access = new AccessList(cidrs(r, "allow"), cidrs(r, "deny"));
         int maxConnections = r.intIn("max-connections", 0, Integer.MAX_VALUE);
         int maxPerClient = r.intIn("max-connections-per-client", 0, Integer.MAX_VALUE);
@@ -72,7 +73,7 @@ final class ServiceReader {
         Duration resolveInterval = r.duration("resolve-interval", ONE_MS);
 
         return new ServiceConfig(name, listen, balance, connectTimeout, idleTimeout, nextTries, nextTimeout,
-                proxyProtocol, acceptProxy, acceptProxyTimeout, access, maxConnections, maxPerClient, accessLog, health, servers,
+                proxyProtocol, acceptProxy, acceptProxyTimeout, proxySources, access, maxConnections, maxPerClient, accessLog, health, servers,
                 resolveInterval);
     }
 

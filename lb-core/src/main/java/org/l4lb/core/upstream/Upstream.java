@@ -179,12 +179,7 @@ public final class Upstream {
      * cancels a ramp under way.
      */
     public void weight(String name, int weight, long rampNanos, String reason) {
-        if (weight < 0 || weight > 1000) {
-            throw new IllegalArgumentException("weight must be between 0 and 1000, got " + weight);
-        }
-        if (rampNanos < 0) {
-            throw new IllegalArgumentException("ramp must not be negative");
-        }
+        checkWeight(weight, rampNanos);
         ServerState s = server(name).orElseThrow(() -> new IllegalArgumentException(
                 "service '" + config.name() + "' has no server " + name));
         synchronized (this) {
@@ -199,6 +194,16 @@ public final class Upstream {
                 s.rampTo(weight, rampNanos, ticker.nanos());
                 s.notifyChange("weight " + old + " -> " + weight + " over " + rampNanos / 1_000_000 + "ms", reason);
             }
+        }
+    }
+
+    /** Refuses what {@link #weight(String, int, long, String)} would, before anything is changed. */
+    public static void checkWeight(int weight, long rampNanos) {
+        if (weight < 0 || weight > 1000) {
+            throw new IllegalArgumentException("weight must be between 0 and 1000, got " + weight);
+        }
+        if (rampNanos < 0) {
+            throw new IllegalArgumentException("ramp must not be negative");
         }
     }
 

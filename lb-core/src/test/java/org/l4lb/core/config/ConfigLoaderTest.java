@@ -195,7 +195,7 @@ class ConfigLoaderTest {
     void unknownServiceKeyWithNoCloseMatchListsTheKnownOnes() throws Exception {
         assertThat(problems("services.s { listen = [\"8000\"], servers = [\"10.0.0.1:80\"], colour = red }\n"))
                 .singleElement().asString()
-                .startsWith("node.conf:1: services.s.colour: unknown key 'colour'; known keys: accept-proxy, accept-proxy-timeout, access-log, allow,");
+                .startsWith("node.conf:1: services.s.colour: unknown key 'colour'; known keys: accept-proxy, accept-proxy-from, accept-proxy-timeout, access-log, allow,");
     }
 
     @Test
@@ -385,5 +385,65 @@ class ConfigLoaderTest {
                 assertThat(lines.get(i - 1).trim()).as("comment above '%s'", line).startsWith("#");
             }
         }
+    }
+
+    private static final String ONE_SERVICE = "services.s { listen = [\"127.0.0.1:8000\"], servers = [\"127.0.0.1:9000\"] }\n";
+
+    @Test
+    void aValueNestedTwentyThousandLevelsDeepIsOneProblemNotAStackOverflow() throws Exception {
+        String deep = "x = " + "[".repeat(20_000) + "]".repeat(20_000) + "\n";
+        assertThat(problems(ONE_SERVICE + deep)).singleElement().asString()
+                .startsWith("node.conf:2:").contains("nested 20000 levels deep; at most 64");
+        // Nested through substitutions, which no look at the text sees: caught all the same.
+        StringBuilder chain = new StringBuilder(ONE_SERVICE + "a0 = {}\n");
+        for (int i = 1; i < 20_000; i++) {
+            chain.append("a").append(i).append(" = { v = ${a").append(i - 1).append("} }\n");
+        }
+        assertThat(String.join("\n", problems(chain.toString()))).contains("nested too deeply").doesNotContain("StackOverflow");
+    }
+
+    @Test
+    void aFileOfMegabytesIsRefusedBeforeItIsParsed() throws Exception {
+        StringBuilder big = new StringBuilder(ONE_SERVICE);
+        for (int i = 0; big.length() < 5_400_000; i++) {
+            big.append("k").append(i).append(" = ").append(i).append('\n');
+        }
+        long start = System.nanoTime();
+        assertThat(problems(big.toString())).singleElement().asString()
+                .startsWith("node.conf:").contains("at most 1048576 (1 MiB)");
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(5));
+    }
+
+    @Test
+    void includesOfMissingFilesAreNamedWithTheirLine() throws Exception {
+        assertThat(problems(ONE_SERVICE + "include required(\"missing.conf\")\n")).singleElement().asString()
+                .isEqualTo("node.conf:2: include required: no file missing.conf");
+        assertThat(problems(ONE_SERVICE + "include required(file(\"gone/x.conf\"))\n")).singleElement().asString()
+                .startsWith("node.conf:2: include required: no file ").doesNotContain("classpath");
+        // Optional as HOCON has it, and said at start (the log): the node still loads.
+        assertThat(load(ONE_SERVICE + "include \"missing.conf\"\n").services()).hasSize(1);
+        // An included file is checked as the including one is.
+        write("deep.conf", "y = " + "{ a = ".repeat(100) + "1" + " }".repeat(100) + "\n");
+        assertThat(problems(ONE_SERVICE + "include \"deep.conf\"\n")).singleElement().asString()
+                .startsWith("deep.conf:1:").contains("nested 100 levels deep");
+    }
+
+    @Test
+    void anEmptyFileOrOneWithoutServicesIsRefused() throws Exception {
+        assertThat(problems("")).singleElement().asString().contains("no service: a node needs at least one");
+        assertThat(problems("# only a comment\nservices {}\n")).singleElement().asString().contains("no service");
+    }
+
+    @Test
+    void anAdminAddressThatIsAlsoAServicesIsCaughtByTheCheck() throws Exception {
+        assertThat(problems("admin.listen = \"127.0.0.1:8000\"\n" + ONE_SERVICE)).singleElement().asString()
+                .startsWith("node.conf:1: admin.listen:").contains("service 's' listens");
+        assertThat(problems("admin.listen = \"0.0.0.0:8000\"\n" + ONE_SERVICE)).hasSize(1);
+        assertThat(load("admin.listen = \"127.0.0.1:8001\"\n" + ONE_SERVICE).admin().listen().port()).isEqualTo(8001);
+    }
+
+    @Test
+    void nestingIsCountedOutsideStringsAndComments() {
+        assertThat(FileChecks.deepest("a = \"[[[[\" # {{{{\nb = [1, {c = 2}] // [[[\nd = \"\"\"[[[\n[[\"\"\"\n")[0]).isEqualTo(2);
     }
 }

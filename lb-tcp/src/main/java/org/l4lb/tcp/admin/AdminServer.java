@@ -26,11 +26,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.l4lb.core.config.AdminConfig;
 import org.l4lb.core.upstream.AdminState;
 import org.l4lb.tcp.Main;
 import org.l4lb.tcp.Node;
 import org.l4lb.tcp.Operations;
+import org.l4lb.tcp.admission.RateLimitedLog;
 import org.l4lb.tcp.transport.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +47,12 @@ import org.slf4j.LoggerFactory;
 public final class AdminServer {
 
     private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
+    /** How long a connection may take to send a whole request, or stay idle between requests. */
+    private static final long REQUEST_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final long WARN_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+    /** Errors of the admin connections that are not a client going away, at most one line a minute. */
+    private final RateLimitedLog connectionErrors = new RateLimitedLog(LOG, WARN_INTERVAL_NANOS);
 
     private final AdminConfig config;
     private final Transport transport;
@@ -79,7 +87,8 @@ public final class AdminServer {
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024), new Handler());
+                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024),
+                                new RequestTimeout(REQUEST_TIMEOUT_NANOS), new Handler());
                     }
                 })
                 .bind(local).sync().channel();
@@ -96,6 +105,14 @@ public final class AdminServer {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) throws Exception {
+            if (req.decoderResult().isFailure()) {
+                // Too long a line or headers, or not HTTP: answered once, then the connection goes.
+                Throwable why = req.decoderResult().cause();
+                boolean tooLarge = why instanceof io.netty.handler.codec.TooLongFrameException;
+                respond(ctx, text(tooLarge ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE : HttpResponseStatus.BAD_REQUEST,
+                        tooLarge ? "request line or headers too long\n" : "not a valid HTTP request\n", "text/plain"), false);
+                return;
+            }
             QueryStringDecoder q = new QueryStringDecoder(req.uri());
             FullHttpResponse resp;
             if (req.method() == HttpMethod.GET && q.path().equals("/metrics")) {
@@ -115,7 +132,7 @@ public final class AdminServer {
                         answer = change(ctx, method, auth, q);
                     } catch (RuntimeException e) {
                         LOG.error("admin API: {} {} failed", method, q.path(), e);
-                        answer = text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "failed: " + e + "\n", "text/plain");
+                        answer = text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "failed; the node's log says why\n", "text/plain");
                     }
                     respond(ctx, answer, keepAlive);
                 });
@@ -125,6 +142,15 @@ public final class AdminServer {
                         "GET /metrics, GET /status, POST /reload, POST /servers, DELETE /servers\n", "text/plain");
             }
             respond(ctx, resp, HttpUtil.isKeepAlive(req));
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // A client that resets or goes away is its own business; anything else is reported.
+            if (!(cause instanceof java.io.IOException)) {
+                connectionErrors.warn("admin API: connection from " + clientOf(ctx) + ": " + cause);
+            }
+            ctx.close();
         }
 
         private void respond(ChannelHandlerContext ctx, FullHttpResponse resp, boolean keepAlive) {
@@ -181,12 +207,11 @@ public final class AdminServer {
                     if (ramp != null && weight == null) {
                         throw new Operations.Refused(400, "ramp needs weight=N");
                     }
-                    if (weight != null) {
-                        operations.weight(service, server, integer("weight", weight), ramp == null ? 0 : duration("ramp", ramp), who);
-                    }
-                    if (state != null) {
-                        operations.admin(service, server, adminState(state), who);
-                    }
+                    // Every parameter read before anything changes: a bad one changes nothing.
+                    Integer w = weight == null ? null : integer("weight", weight);
+                    long rampNanos = ramp == null ? 0 : duration("ramp", ramp);
+                    AdminState s = state == null ? null : adminState(state);
+                    operations.change(service, server, w, rampNanos, s, who);
                 }
                 return text(HttpResponseStatus.OK, "ok\n", "text/plain");
             } catch (Operations.Refused e) {

@@ -7,8 +7,9 @@ import org.l4lb.core.acl.AccessList;
 
 /**
  * Whether a new client session may start: the service's allow/deny networks, the node's global
- * limit, the service's limit and the per-client-address limit. A granted session holds one unit of
- * each limit until {@link #release}.
+ * limit, the service's limit and the per-client-address limit. A session holds one unit of the
+ * global and the service limit from {@link #reserve} to {@link #unreserve}, and one of its client's
+ * from {@link #admitClient} to {@link #release}.
  */
 public final class Admission {
 
@@ -34,39 +35,55 @@ public final class Admission {
         this.limits = new Limits(access, globalMax, serviceMax, perClientMax);
     }
 
-    /** @return null when admitted (the caller must {@link #release} later), else why not */
-    public Refusal admit(InetAddress client) {
+    /**
+     * Takes one unit of the node's and of the service's limit. A service that reads a PROXY header
+     * takes it when the connection is accepted, before the header, so that connections still
+     * waiting for theirs are held to the limits too (HAProxy's maxconn counts them the same way).
+     *
+     * @return null when taken (the caller must {@link #unreserve} later), else which limit is full
+     */
+    public Refusal reserve() {
         Limits l = limits;
-        int globalMax = l.globalMax();
-        int serviceMax = l.serviceMax();
-        int perClientMax = l.perClientMax();
-        if (!l.access().permits(client.getAddress())) {
-            return Refusal.DENIED;
-        }
-        if (!take(global, globalMax)) {
+        if (!take(global, l.globalMax())) {
             return Refusal.GLOBAL_LIMIT;
         }
-        if (!take(service, serviceMax)) {
+        if (!take(service, l.serviceMax())) {
             global.decrementAndGet();
             return Refusal.SERVICE_LIMIT;
         }
-        if (perClientMax > 0) {
-            boolean[] ok = {false};
-            perClient.compute(client, (k, n) -> {
-                AtomicInteger c = n == null ? new AtomicInteger() : n;
-                if (c.get() < perClientMax) {
-                    c.incrementAndGet();
-                    ok[0] = true;
-                }
-                return c.get() == 0 ? null : c;
-            });
-            if (!ok[0]) {
-                service.decrementAndGet();
-                global.decrementAndGet();
-                return Refusal.CLIENT_LIMIT;
-            }
-        }
         return null;
+    }
+
+    public void unreserve() {
+        service.decrementAndGet();
+        global.decrementAndGet();
+    }
+
+    /** Whether the service's allow and deny networks let the client in. */
+    public boolean permits(InetAddress client) {
+        return limits.access().permits(client.getAddress());
+    }
+
+    /**
+     * Takes one unit of the client address's limit.
+     *
+     * @return null when taken (the caller must {@link #release} later), else {@link Refusal#CLIENT_LIMIT}
+     */
+    public Refusal admitClient(InetAddress client) {
+        int perClientMax = limits.perClientMax();
+        if (perClientMax == 0) {
+            return null;
+        }
+        boolean[] ok = {false};
+        perClient.compute(client, (k, n) -> {
+            AtomicInteger c = n == null ? new AtomicInteger() : n;
+            if (c.get() < perClientMax) {
+                c.incrementAndGet();
+                ok[0] = true;
+            }
+            return c.get() == 0 ? null : c;
+        });
+        return ok[0] ? null : Refusal.CLIENT_LIMIT;
     }
 
     public void release(InetAddress client) {
@@ -74,8 +91,6 @@ public final class Admission {
         if (limits.perClientMax() > 0 || !perClient.isEmpty()) {
             perClient.computeIfPresent(client, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
         }
-        service.decrementAndGet();
-        global.decrementAndGet();
     }
 
     public int active() {

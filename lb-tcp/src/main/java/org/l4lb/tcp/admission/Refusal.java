@@ -5,7 +5,9 @@ public enum Refusal {
     DENIED("denied"),
     GLOBAL_LIMIT("global-limit"),
     SERVICE_LIMIT("service-limit"),
-    CLIENT_LIMIT("client-limit");
+    CLIENT_LIMIT("client-limit"),
+    /** A service that reads a PROXY header, and a connection from outside {@code accept-proxy-from}. */
+    PROXY_UNTRUSTED("proxy-untrusted");
 
     private final String label;
 

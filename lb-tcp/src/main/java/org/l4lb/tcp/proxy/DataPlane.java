@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.l4lb.core.config.HostPort;
 import org.l4lb.core.config.InetLiteral;
+import org.l4lb.tcp.proxyprotocol.BareLineFeedCheck;
 import org.l4lb.tcp.transport.Transport;
 
 /** The listeners of all services, on shared event loops, and the sessions they open. */
@@ -184,6 +185,7 @@ public final class DataPlane {
                         // Before the first read: the transport caches the handle it makes.
                         ch.config().setRecvByteBufAllocator(new CountingAllocator(session, true));
                         if (options.acceptProxy()) {
+                            ch.pipeline().addLast(new BareLineFeedCheck());
                             ch.pipeline().addLast(new HAProxyMessageDecoder());
                         }
                         ch.pipeline().addLast(Frontend.NAME, new Frontend(session, connector, sessions));

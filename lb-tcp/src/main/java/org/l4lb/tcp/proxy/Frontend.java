@@ -3,11 +3,14 @@ package org.l4lb.tcp.proxy;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.util.concurrent.TimeUnit;
+import org.l4lb.tcp.admission.Admission;
 import org.l4lb.tcp.admission.Refusal;
 
 /**
@@ -38,6 +41,15 @@ final class Frontend extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         registry.add(session);
         if (options.acceptProxy()) {
+            // Refused unread: anyone else could pick the address that ACLs and limits see.
+            if (refused(options.proxySources().permits(session.clientAddress.getAddress().getAddress())
+                    ? null : Refusal.PROXY_UNTRUSTED)) {
+                return;
+            }
+            // Counted from now: a connection that never sends its header holds a place all the same.
+            if (refused(session.reserve())) {
+                return;
+            }
             headerTimeout = ctx.executor().schedule(() -> {
                 service.problem("proxy-header-timeout", "no PROXY header from " + Session.text(session.clientAddress) + " in time");
                 session.end(SessionEnd.PROXY_HEADER_TIMEOUT);
@@ -51,18 +63,33 @@ final class Frontend extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HAProxyMessage header) {
             try {
-                session.proxiedBy(header);
+                if (!session.ended()) {
+                    session.proxiedBy(header);
+                }
             } finally {
                 header.release();
             }
-            headerTimeout.cancel(false);
-            start();
+            if (!session.ended()) {
+                headerTimeout.cancel(false);
+                start();
+            }
         } else if (session.ended()) {
             ((ByteBuf) msg).release();
         } else {
             // What the client sent while its server connection is made: sent once connected.
             session.holdEarly((ByteBuf) msg);
         }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        // A client that sends its FIN before its PROXY header never sends one: its place goes back
+        // now, not at the header's timeout. Once connecting, the connector looks at the FIN itself.
+        if (evt instanceof ChannelInputShutdownEvent && headerTimeout != null && !headerTimeout.isDone()) {
+            headerTimeout.cancel(false);
+            session.end(SessionEnd.CLIENT_CLOSED);
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override
@@ -88,10 +115,11 @@ final class Frontend extends ChannelInboundHandlerAdapter {
     }
 
     private void start() {
-        Refusal refusal = service.admission().admit(session.clientAddress.getAddress());
-        if (refusal != null) {
-            service.refused(refusal, Session.text(session.clientAddress));
-            session.end(SessionEnd.REFUSED);
+        Admission admission = service.admission();
+        InetAddress client = session.clientAddress.getAddress();
+        if (refused(admission.permits(client) ? null : Refusal.DENIED)
+                || !session.reserved() && refused(session.reserve())
+                || refused(admission.admitClient(client))) {
             return;
         }
         session.admitted();
@@ -99,5 +127,15 @@ final class Frontend extends ChannelInboundHandlerAdapter {
         session.attempt = session.upstream.newAttempt().reset(session.clientAddress.getAddress(),
                 session.clientAddress.getPort());
         connector.connect(session);
+    }
+
+    /** Ends the session when {@code why} is a refusal, counted and logged; false when it is null. */
+    private boolean refused(Refusal why) {
+        if (why == null) {
+            return false;
+        }
+        service.refused(why, Session.text(session.clientAddress));
+        session.end(SessionEnd.REFUSED);
+        return true;
     }
 }

@@ -10,13 +10,16 @@ import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.Socket;
 import io.netty.channel.unix.UnixChannel;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import org.l4lb.core.balance.Attempt;
+import org.l4lb.core.config.InetLiteral;
 import org.l4lb.core.net.AddressText;
 import org.l4lb.core.upstream.ServerState;
+import org.l4lb.tcp.admission.Refusal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +53,9 @@ final class Session {
     boolean relaying;
     /** Bytes move by splice(2) rather than through the pipeline. */
     boolean spliced;
+    /** Holds a unit of the node's and the service's limit. */
+    private boolean reserved;
+    /** Holds a unit of its client address's limit and counts as a started session. */
     private boolean admitted;
     private boolean clientInputShut;
     private boolean serverInputShut;
@@ -107,6 +113,17 @@ final class Session {
     void connected() {
         tries = attempt.picks();
         attempt = null;
+    }
+
+    /** Takes its unit of the node's and the service's limit; null when taken, else which is full. */
+    Refusal reserve() {
+        Refusal full = service.admission().reserve();
+        reserved = full == null;
+        return full;
+    }
+
+    boolean reserved() {
+        return reserved;
     }
 
     void admitted() {
@@ -244,6 +261,9 @@ final class Session {
         if (admitted) {
             service.admission().release(clientAddress.getAddress());
         }
+        if (reserved) {
+            service.admission().unreserve();
+        }
         service.ended(why);
         Logger access = options.accessLog();
         if (access != null && access.isInfoEnabled()) {
@@ -291,11 +311,18 @@ final class Session {
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
-    /** Takes the addresses a PROXY header carries (not for LOCAL or UNKNOWN, which carry none). */
+    /**
+     * Takes the addresses a PROXY header carries, when they are IP addresses. A UNIX-family header
+     * (a client of the sending proxy's local socket), LOCAL or UNKNOWN leaves the connection's own,
+     * as nginx does: its addresses are paths, never names to look up.
+     */
     void proxiedBy(HAProxyMessage header) {
-        if (header.sourceAddress() != null && header.destinationAddress() != null) {
-            clientAddress = new InetSocketAddress(header.sourceAddress(), header.sourcePort());
-            localAddress = new InetSocketAddress(header.destinationAddress(), header.destinationPort());
+        HAProxyProxiedProtocol.AddressFamily family = header.proxiedProtocol().addressFamily();
+        if ((family == HAProxyProxiedProtocol.AddressFamily.AF_IPv4 || family == HAProxyProxiedProtocol.AddressFamily.AF_IPv6)
+                && header.sourceAddress() != null && header.destinationAddress() != null) {
+            // The decoder checked both are literals of the family: parsed, not resolved.
+            clientAddress = new InetSocketAddress(InetLiteral.parse(header.sourceAddress()), header.sourcePort());
+            localAddress = new InetSocketAddress(InetLiteral.parse(header.destinationAddress()), header.destinationPort());
         }
     }
 }

@@ -1,5 +1,6 @@
 package org.l4lb.tcp.proxy;
 
+import org.l4lb.core.acl.AccessList;
 import org.l4lb.core.config.ProxyProtocol;
 import org.l4lb.core.config.ServiceConfig;
 import org.slf4j.Logger;
@@ -8,6 +9,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A service's per-session settings in the units the data path uses.
  *
+ * @param proxySources who may send a PROXY header; a connection from anyone else is refused unread
  * @param accessLog where each session's access line goes; null for none
  */
 record SessionOptions(
@@ -18,6 +20,7 @@ record SessionOptions(
         ProxyProtocol proxyProtocol,
         boolean acceptProxy,
         long acceptProxyTimeoutNanos,
+        AccessList proxySources,
         boolean splice,
         Logger accessLog) {
 
@@ -26,11 +29,11 @@ record SessionOptions(
     static SessionOptions of(ServiceConfig c, boolean splice) {
         return new SessionOptions((int) Math.min(Integer.MAX_VALUE, c.connectTimeout().toMillis()),
                 c.idleTimeout().toNanos(), c.nextUpstreamTries(), c.nextUpstreamTimeout().toNanos(), c.proxyProtocol(),
-                c.acceptProxy(), c.acceptProxyTimeout().toNanos(), splice, c.accessLog() ? ACCESS : null);
+                c.acceptProxy(), c.acceptProxyTimeout().toNanos(), c.proxySources(), splice, c.accessLog() ? ACCESS : null);
     }
 
     SessionOptions withAccessLog(Logger to) {
         return new SessionOptions(connectTimeoutMillis, idleTimeoutNanos, nextUpstreamTries, nextUpstreamTimeoutNanos,
-                proxyProtocol, acceptProxy, acceptProxyTimeoutNanos, splice, to);
+                proxyProtocol, acceptProxy, acceptProxyTimeoutNanos, proxySources, splice, to);
     }
 }
