@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.l4lb.core.config.ConfigLoader;
 import org.l4lb.core.config.InvalidConfigException;
@@ -44,6 +45,8 @@ public final class Warmup {
     private static final int PAYLOAD = 512;
     private static final int GREETING = 64;
     private static final int CLIENTS = 4;
+    private static final long WORK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    private static final long REST_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     /**
      * The exchanges the warm-up runs in turn, so that the compiled code has seen each order of
@@ -58,8 +61,8 @@ public final class Warmup {
         }
     }
 
-    /** What the warm-up did. */
-    public record Result(int connections, int failed, long millis) {
+    /** What the warm-up did; {@code firstFailure} says why the first failed connection failed, or is null. */
+    public record Result(int connections, int failed, long millis, String firstFailure) {
     }
 
     private Warmup() {
@@ -101,6 +104,7 @@ public final class Warmup {
                 AtomicInteger started = new AtomicInteger();
                 AtomicInteger ran = new AtomicInteger();
                 AtomicInteger failed = new AtomicInteger();
+                AtomicReference<String> firstFailure = new AtomicReference<>();
                 ExecutorService clients = Executors.newFixedThreadPool(CLIENTS, daemon("l4lb-warmup-client"));
                 for (int i = 0; i < CLIENTS; i++) {
                     clients.execute(() -> {
@@ -108,9 +112,14 @@ public final class Warmup {
                         byte[] in = new byte[PAYLOAD];
                         int n;
                         while (System.nanoTime() < deadline && (n = started.getAndIncrement()) < connections) {
+                            if (!restIfDue()) {
+                                return;
+                            }
                             Arrays.fill(out, (byte) n);
-                            if (!roundTrip(port, Exchange.of(n), out, in)) {
+                            String why = roundTrip(port, Exchange.of(n), out, in);
+                            if (why != null) {
                                 failed.incrementAndGet();
+                                firstFailure.compareAndSet(null, Exchange.of(n) + ": " + why);
                             }
                             ran.incrementAndGet();
                         }
@@ -119,7 +128,8 @@ public final class Warmup {
                 clients.shutdown();
                 clients.awaitTermination(limit.toMillis() + 5000, TimeUnit.MILLISECONDS);
                 clients.shutdownNow();
-                return new Result(ran.get(), failed.get(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                return new Result(ran.get(), failed.get(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
+                        firstFailure.get());
             } finally {
                 if (service != null) {
                     dataPlane.unlisten(service);
@@ -134,7 +144,32 @@ public final class Warmup {
         }
     }
 
-    private static boolean roundTrip(int port, Exchange exchange, byte[] out, byte[] in) {
+    /**
+     * Holds the calling client back during the second half of every {@code WORK + REST} period.
+     * A warm-up that keeps both cores busy with threads handing off to each other thousands of
+     * times a second made Linux (6.x, with cgroups: Docker, systemd slices) run nothing else of
+     * other groups for up to seconds, so a node starting on a machine that serves, a pair drilled
+     * on one host, or a container next to it, stalled; pausing half the time ended that, for
+     * about half as much again of warm-up time (bench/RESULTS.md).
+     *
+     * @return false when interrupted
+     */
+    private static boolean restIfDue() {
+        long phase = System.nanoTime() % (WORK_NANOS + REST_NANOS);
+        if (phase < WORK_NANOS) {
+            return true;
+        }
+        try {
+            TimeUnit.NANOSECONDS.sleep(WORK_NANOS + REST_NANOS - phase);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** One connection of the exchange; null when it went as it should, else what went wrong. */
+    private static String roundTrip(int port, Exchange exchange, byte[] out, byte[] in) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
             s.setSoTimeout(2000);
@@ -144,16 +179,19 @@ public final class Warmup {
             if (exchange != Exchange.CLIENT_FIRST) {
                 byte[] greeting = new byte[GREETING];
                 if (!readFully(is, greeting)) {
-                    return false;
+                    return "closed before the greeting";
                 }
                 if (exchange == Exchange.SERVER_ONLY) {
-                    return is.read() < 0; // the server closed first
+                    return is.read() < 0 ? null : "not closed after the greeting";
                 }
             }
             s.getOutputStream().write(out);
-            return readFully(is, in) && Arrays.equals(out, in);
+            if (!readFully(is, in)) {
+                return "closed before the echo";
+            }
+            return Arrays.equals(out, in) ? null : "the echo differs";
         } catch (IOException e) {
-            return false;
+            return e.toString();
         }
     }
 
@@ -214,7 +252,8 @@ public final class Warmup {
             Files.writeString(file, """
                     services.warmup {
                       listen = ["127.0.0.1:%d"]
-                      servers = ["127.0.0.1:%d"]
+                      # One refused or slow connect on a starved machine must not take the only server out.
+                      servers = [{ address = "127.0.0.1:%d", max-fails = 0 }]
                       health-check.type = none
                     }
                     """.formatted(listenPort, echoPort));
@@ -242,7 +281,12 @@ public final class Warmup {
 
     /** Logs what it did: the start's log tells how long the node took before it joined its group. */
     public static void log(Result r) {
-        LOG.info("warm-up: {} loopback connection(s) through the data path in {} ms ({} failed)", r.connections(),
-                r.millis(), r.failed());
+        if (r.failed() == 0) {
+            LOG.info("warm-up: {} loopback connection(s) through the data path in {} ms (0 failed)", r.connections(),
+                    r.millis());
+        } else {
+            LOG.warn("warm-up: {} loopback connection(s) through the data path in {} ms ({} failed; the first: {})",
+                    r.connections(), r.millis(), r.failed(), r.firstFailure());
+        }
     }
 }

@@ -224,7 +224,8 @@ class ComposePairIT {
     }
 
     private static String haLines(GenericContainer<?> node) {
-        return node.getLogs().lines().filter(l -> l.contains("HA:") || l.contains("VIP") || l.contains("health") || l.contains("handoff"))
+        return node.getLogs().lines().filter(l -> l.contains("HA:") || l.contains("VIP") || l.contains("health") || l.contains("handoff")
+                || l.contains("warm-up"))
                 .map(l -> "    " + l).reduce((a, b) -> a + "\n" + b).orElse("");
     }
 
@@ -253,10 +254,10 @@ class ComposePairIT {
         List<Attempts.Attempt> all = attempts();
         Attempts.Window out = Attempts.window(all, faultAt, restoreAt);
         Attempts.Window back = Attempts.window(all, restoreAt, Long.MAX_VALUE);
-        System.out.printf("compose drill %-14s outage %4d ms, %d failed, VIP on %s | failback: %d failed, served %s%n"
+        System.out.printf("compose drill %-14s outage %4d ms, %d failed, VIP on %s | failback: %d failed, slowest %d ms, served %s%n"
                 + "  fault at %tT.%<tL, restore at %tT.%<tL; node2 saw:%n%s%n  node1 (since its restart):%n%s%n"
                 + "  failed attempts from the fault on:%n%s%n", label, out.outageMs(), out.failed(), during,
-                back.failed(), back.servedAfter(), faultAt, restoreAt, haLines(node2), haLines(node1), failures(all, faultAt));
+                back.failed(), Attempts.slowest(all, restoreAt, Long.MAX_VALUE), back.servedAfter(), faultAt, restoreAt, haLines(node2), haLines(node1), failures(all, faultAt));
         assertThat(during).as("VIP holder while node1 is down").isEqualTo("node2");
         assertThat(out.servedAfter()).as("served after the failover").endsWith("via 10.99.1.12");
         assertThat(back.failed()).as("connections failed while node1 took the VIP back%s",
