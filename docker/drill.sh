@@ -9,7 +9,8 @@
 # container leaves the network), stop = graceful stop (SIGTERM: hand over, then drain).
 # Env: BASE_IMAGE  image to build on (default eclipse-temurin:17-jre; any Debian/Ubuntu image)
 #      SETTLE      seconds to watch after a fault and after a restore (default 8)
-#      KEEP=1      leave the pair running afterwards
+#      KEEP=1      leave the pair running afterwards; take it down with
+#                  docker-compose -p l4lb-drill -f docker/docker-compose.yml down
 # Exit status 1 when a check fails: no failover, not exactly one VIP holder once every handoff has
 # ended, or a connection failed in a failback.
 set -euo pipefail
@@ -64,8 +65,24 @@ await_handoffs() {
   done
 }
 
-cleanup() { [ "${KEEP:-0}" = 1 ] || dc down -t 5 >/dev/null 2>&1 || true; }
+cleanup() {
+  if [ "${KEEP:-0}" = 1 ]; then
+    echo "the pair runs on (KEEP=1); take it down with: ${compose[*]} -p $project -f $here/docker-compose.yml down"
+  else
+    dc down -t 5 >/dev/null 2>&1 || true
+  fi
+}
 trap cleanup EXIT
+
+# The images build on BASE_IMAGE: where no registry is reachable it must be here already.
+base=${BASE_IMAGE:-eclipse-temurin:17-jre}
+if ! docker image inspect "$base" >/dev/null 2>&1 && ! docker pull -q "$base" >/dev/null 2>&1; then
+  echo "drill.sh: cannot get the base image $base (is a registry reachable?). Any Debian or Ubuntu image" >&2
+  echo "works; to make one here (as root, with debootstrap installed):" >&2
+  echo "  debootstrap --variant=minbase bookworm /tmp/base && tar -C /tmp/base -c . | docker import - l4lb-base:bookworm" >&2
+  echo "  BASE_IMAGE=l4lb-base:bookworm docker/drill.sh" >&2
+  exit 2
+fi
 
 # The images take the jar and the drill kit (compiled with the tests, which -DskipTests still does).
 if [ ! -f "$root/lb-tcp/target/lb-tcp.jar" ] || [ ! -f "$root/lb-tcp/target/test-classes/org/l4lb/drillkit/DrillClient.class" ]; then

@@ -22,7 +22,7 @@ import org.l4lb.ha.instance.ElectionMachine;
 import org.l4lb.ha.instance.Notifier;
 import org.l4lb.ha.sched.HaThreads;
 import org.l4lb.ha.track.Tracking;
-import org.l4lb.ha.vip.Commands;
+import org.l4lb.ha.command.Commands;
 import org.l4lb.ha.vip.VipController;
 import org.l4lb.ha.vip.VipManager;
 import org.slf4j.Logger;

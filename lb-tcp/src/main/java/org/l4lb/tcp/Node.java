@@ -22,6 +22,7 @@ import org.l4lb.ha.HaNode;
 import org.l4lb.ha.election.MasterDown;
 import org.l4lb.tcp.admin.AdminServer;
 import org.l4lb.tcp.admin.Metrics;
+import org.l4lb.tcp.admin.NodeState;
 import org.l4lb.tcp.ha.HaSupport;
 import org.l4lb.tcp.health.HealthChecker;
 import org.l4lb.tcp.proxy.DataPlane;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * Everything one node runs: the services' listeners, health checks, the admin endpoint. A running
  * configuration is a value: {@link #apply} moves the node to another one in place.
  */
-public final class Node {
+public final class Node implements NodeState {
 
     private static final Logger LOG = LoggerFactory.getLogger(Node.class);
     /** The warm-up's bound, whatever its count: a starved machine must not hold the node out for long. */
@@ -105,7 +106,7 @@ public final class Node {
                 dataPlane.listen(s);
                 startChecks(s);
             }
-            admin = new AdminServer(config.admin(), transport, acceptors, metrics, this, operations);
+            admin = new AdminServer(config.admin(), transport, acceptors, metrics, this, operations, Main.version());
             admin.start();
             checks.scheduleAtFixedRate(this::stepRamps, RAMP_STEP_MS, RAMP_STEP_MS, TimeUnit.MILLISECONDS);
             summary(splice, loops);
@@ -319,6 +320,7 @@ public final class Node {
         }
     }
 
+    @Override
     public List<Service> services() {
         return List.copyOf(services.values());
     }
@@ -328,14 +330,17 @@ public final class Node {
         return java.util.Optional.ofNullable(services.get(name));
     }
 
+    @Override
     public Transport transport() {
         return transport;
     }
 
+    @Override
     public boolean splice() {
         return dataPlane.splice();
     }
 
+    @Override
     public int openSessions() {
         return dataPlane.sessions().size();
     }
@@ -401,6 +406,7 @@ public final class Node {
     }
 
     /** The HA node, or null when HA is off. */
+    @Override
     public HaNode ha() {
         return ha;
     }
@@ -411,6 +417,7 @@ public final class Node {
     }
 
     /** node-name, or the host name when it is not set. */
+    @Override
     public String name() {
         if (!config.nodeName().isEmpty()) {
             return config.nodeName();

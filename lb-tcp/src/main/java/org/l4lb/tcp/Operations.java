@@ -16,6 +16,9 @@ import org.l4lb.core.runtime.ServerOverlay;
 import org.l4lb.core.upstream.AdminState;
 import org.l4lb.core.upstream.ServerState;
 import org.l4lb.core.upstream.Upstream;
+import org.l4lb.tcp.admin.Refused;
+import org.l4lb.tcp.admin.ReloadOutcome;
+import org.l4lb.tcp.admin.RuntimeChanges;
 import org.l4lb.tcp.proxy.Service;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * One change at a time; each is logged with who asked and what changed, and kept in the state
  * file when there is one. A change that cannot be made entirely changes nothing.
  */
-public final class Operations {
+public final class Operations implements RuntimeChanges {
 
     private static final Logger LOG = LoggerFactory.getLogger(Operations.class);
 
@@ -38,26 +41,6 @@ public final class Operations {
     private Node node;
     /** Saved weights and admin states read at start, applied once the node runs. */
     private List<SavedServer> saved = List.of();
-
-    /** The outcome of a reload: applied (with what changed), or refused (with why, one line each). */
-    public record Outcome(boolean applied, List<String> lines) {
-    }
-
-    /** A change the operator asked for that cannot be made, with the HTTP status that fits it. */
-    public static final class Refused extends Exception {
-
-        private static final long serialVersionUID = 1L;
-        private final int status;
-
-        public Refused(int status, String message) {
-            super(message);
-            this.status = status;
-        }
-
-        public int status() {
-            return status;
-        }
-    }
 
     public Operations(Path file, LbConfig fileConfig) {
         this.file = file;
@@ -121,9 +104,10 @@ public final class Operations {
     }
 
     /** Re-reads the file and moves the node to it in place; never exits the process. */
-    public synchronized Outcome reload(String who) {
+    @Override
+    public synchronized ReloadOutcome reload(String who) {
         if (node == null) {
-            return new Outcome(false, List.of("the node is still starting; nothing was applied"));
+            return new ReloadOutcome(false, List.of("the node is still starting; nothing was applied"));
         }
         LOG.info("reload asked by {}: reading {}", who, file);
         LbConfig next;
@@ -133,13 +117,13 @@ public final class Operations {
             List<String> lines = e.problems().stream().map(ConfigProblem::toString).toList();
             lines.forEach(l -> LOG.error("reload refused: {}", l));
             LOG.error("reload refused ({} problem(s)); still running the previous configuration", lines.size());
-            return new Outcome(false, lines);
+            return new ReloadOutcome(false, lines);
         }
         List<String> restart = RestartNeeded.between(fileConfig, next);
         if (!restart.isEmpty()) {
             String line = file + ": " + String.join(", ", restart) + ": changed, needs a restart (nothing was applied)";
             LOG.error("reload refused: {}", line);
-            return new Outcome(false, List.of(line));
+            return new ReloadOutcome(false, List.of(line));
         }
         ServerOverlay nextOverlay = overlay.copy();
         nextOverlay.reconcile(next);
@@ -150,10 +134,10 @@ public final class Operations {
         } catch (IllegalStateException e) {
             String line = file + ": " + e.getMessage() + " (nothing was applied)";
             LOG.error("reload refused: {}", line);
-            return new Outcome(false, List.of(line));
+            return new ReloadOutcome(false, List.of(line));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new Outcome(false, List.of("interrupted"));
+            return new ReloadOutcome(false, List.of("interrupted"));
         }
         fileConfig = next;
         overlay = nextOverlay;
@@ -161,7 +145,7 @@ public final class Operations {
         changes.forEach(c -> LOG.info("reload: {}", c));
         LOG.info("reload done: {} change(s)", changes.size());
         save();
-        return new Outcome(true, changes.isEmpty() ? List.of("no change") : changes);
+        return new ReloadOutcome(true, changes.isEmpty() ? List.of("no change") : changes);
     }
 
     /**
@@ -171,6 +155,7 @@ public final class Operations {
      * @param weight null to leave it
      * @param state null to leave it
      */
+    @Override
     public synchronized void change(String service, String server, Integer weight, long rampNanos, AdminState state,
             String who) throws Refused {
         Service s = service(service);
@@ -193,6 +178,7 @@ public final class Operations {
     }
 
     /** Adds a server to a service, with the parameters of a server object in the file. */
+    @Override
     public synchronized void add(String service, Map<String, String> params, String who) throws Refused {
         Service s = service(service);
         ServerConfig server;
@@ -214,6 +200,7 @@ public final class Operations {
     }
 
     /** Removes a server from a service: it takes no new session, its open ones run to their end. */
+    @Override
     public synchronized void remove(String service, String server, String who) throws Refused {
         Service s = service(service);
         server(s, server);
@@ -265,6 +252,7 @@ public final class Operations {
     }
 
     /** The admin token in force (a reload may change it). */
+    @Override
     public synchronized String token() {
         return fileConfig.admin().token();
     }

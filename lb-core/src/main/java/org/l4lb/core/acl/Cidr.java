@@ -3,7 +3,7 @@ package org.l4lb.core.acl;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
-import org.l4lb.core.config.InetLiteral;
+import org.l4lb.core.net.InetLiteral;
 import org.l4lb.core.net.AddressText;
 
 /** An IPv4 or IPv6 network, {@code 10.0.0.0/8} or {@code 2001:db8::/32}; a bare address is a host route. */

@@ -1,5 +1,7 @@
 package org.l4lb.core.config;
 
+import org.l4lb.core.net.InetLiteral;
+
 /**
  * A TCP endpoint as written in the configuration: {@code host:port}, {@code [v6]:port},
  * or a bare {@code port} (all IPv4 addresses, like nginx {@code listen 8080}).

@@ -1,5 +1,6 @@
 package org.l4lb.core.config;
 
+import org.l4lb.core.net.InetLiteral;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigValueType;

@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
-import org.l4lb.ha.vip.Commands;
+import org.l4lb.ha.command.Commands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

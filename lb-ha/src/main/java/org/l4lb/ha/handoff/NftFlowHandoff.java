@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.stream.Collectors;
-import org.l4lb.ha.vip.Commands;
+import org.l4lb.ha.command.Commands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.l4lb.ha.election.HaState;
-import org.l4lb.ha.vip.Commands;
+import org.l4lb.ha.command.Commands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

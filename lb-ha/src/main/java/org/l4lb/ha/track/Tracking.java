@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.l4lb.core.config.TrackScriptConfig;
 import org.l4lb.ha.instance.PriorityInputs;
-import org.l4lb.ha.vip.Commands;
+import org.l4lb.ha.command.Commands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,5 +1,6 @@
 package org.l4lb.ha.vip;
 
+import org.l4lb.ha.command.Commands;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;

@@ -5,7 +5,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import org.l4lb.core.acl.Cidr;
-import org.l4lb.core.config.InetLiteral;
+import org.l4lb.core.net.InetLiteral;
 
 /**
  * Where a VIP goes when {@code ha.interface} is left empty, read from {@code ip -o addr show}: the

@@ -12,7 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import org.l4lb.ha.vip.Commands;
+import org.l4lb.ha.command.Commands;
 
 /**
  * The kernel's own sockets, with iproute2's ss: on an address of the loopback range of its own,

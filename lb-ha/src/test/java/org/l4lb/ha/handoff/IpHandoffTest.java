@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
-import org.l4lb.ha.vip.Commands;
+import org.l4lb.ha.command.Commands;
 import org.l4lb.ha.vip.IpVipManager;
 
 /** What the ip VIP manager asks of nft in a flow handoff, and how it falls back without nft. */

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.l4lb.ha.vip.Commands;
+import org.l4lb.ha.command.Commands;
 
 class NotifierTest {
 

@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.l4lb.ha.vip.Commands;
+import org.l4lb.ha.command.Commands;
 
 /** A nice value above 0 needs no privilege, so the mechanism is checked the same as root or not. */
 class HaThreadsTest {

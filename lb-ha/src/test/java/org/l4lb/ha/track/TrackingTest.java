@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.l4lb.core.config.TrackScriptConfig;
-import org.l4lb.ha.vip.Commands;
+import org.l4lb.ha.command.Commands;
 
 class TrackingTest {
 

@@ -1,5 +1,6 @@
 package org.l4lb.ha.vip;
 
+import org.l4lb.ha.command.Commands;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;

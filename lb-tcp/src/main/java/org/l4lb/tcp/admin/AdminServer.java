@@ -29,9 +29,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.l4lb.core.config.AdminConfig;
 import org.l4lb.core.upstream.AdminState;
-import org.l4lb.tcp.Main;
-import org.l4lb.tcp.Node;
-import org.l4lb.tcp.Operations;
 import org.l4lb.tcp.admission.RateLimitedLog;
 import org.l4lb.tcp.transport.Transport;
 import org.slf4j.Logger;
@@ -58,8 +55,9 @@ public final class AdminServer {
     private final Transport transport;
     private final EventLoopGroup group;
     private final Metrics metrics;
-    private final Node node;
-    private final Operations operations;
+    private final NodeState node;
+    private final String version;
+    private final RuntimeChanges operations;
     /** Where changes run, one at a time, off the event loops. */
     private final java.util.concurrent.ExecutorService changes = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "l4lb-admin-change");
@@ -71,14 +69,16 @@ public final class AdminServer {
     /** Changes of a server that exists; any other parameter of a POST makes it an addition. */
     private static final Set<String> CHANGE_KEYS = Set.of("service", "server", "weight", "ramp", "state");
 
-    public AdminServer(AdminConfig config, Transport transport, EventLoopGroup group, Metrics metrics, Node node,
-            Operations operations) {
+    /** @param version what {@code /status} says of the program */
+    public AdminServer(AdminConfig config, Transport transport, EventLoopGroup group, Metrics metrics, NodeState node,
+            RuntimeChanges operations, String version) {
         this.config = config;
         this.transport = transport;
         this.group = group;
         this.metrics = metrics;
         this.node = node;
         this.operations = operations;
+        this.version = version;
     }
 
     public void start() throws InterruptedException {
@@ -118,7 +118,7 @@ public final class AdminServer {
             if (req.method() == HttpMethod.GET && q.path().equals("/metrics")) {
                 resp = text(HttpResponseStatus.OK, metrics.scrape(), "text/plain; version=0.0.4; charset=utf-8");
             } else if (req.method() == HttpMethod.GET && q.path().equals("/status")) {
-                resp = text(HttpResponseStatus.OK, StatusJson.write(StatusView.of(node, Main.version())) + "\n",
+                resp = text(HttpResponseStatus.OK, StatusJson.write(StatusView.of(node, version)) + "\n",
                         "application/json");
             } else if ((req.method() == HttpMethod.POST || req.method() == HttpMethod.DELETE) && q.path().equals("/servers")
                     || req.method() == HttpMethod.POST && q.path().equals("/reload")) {
@@ -174,13 +174,13 @@ public final class AdminServer {
             Map<String, List<String>> p = q.parameters();
             try {
                 if (q.path().equals("/reload")) {
-                    Operations.Outcome o = operations.reload(who);
+                    ReloadOutcome o = operations.reload(who);
                     return text(o.applied() ? HttpResponseStatus.OK : HttpResponseStatus.BAD_REQUEST,
                             String.join("\n", o.lines()) + "\n", "text/plain");
                 }
                 List<String> repeated = p.entrySet().stream().filter(e -> e.getValue().size() > 1).map(Map.Entry::getKey).toList();
                 if (!repeated.isEmpty()) {
-                    throw new Operations.Refused(400, "given more than once: " + String.join(", ", repeated));
+                    throw new Refused(400, "given more than once: " + String.join(", ", repeated));
                 }
                 String service = first(p, "service");
                 if (method == HttpMethod.DELETE) {
@@ -201,11 +201,11 @@ public final class AdminServer {
                     String ramp = first(p, "ramp");
                     String state = first(p, "state");
                     if (weight == null && state == null) {
-                        throw new Operations.Refused(400, "give weight=N (and ramp=DURATION) or state=enabled|draining|disabled;"
+                        throw new Refused(400, "give weight=N (and ramp=DURATION) or state=enabled|draining|disabled;"
                                 + " to add a server, address=ADDR");
                     }
                     if (ramp != null && weight == null) {
-                        throw new Operations.Refused(400, "ramp needs weight=N");
+                        throw new Refused(400, "ramp needs weight=N");
                     }
                     // Every parameter read before anything changes: a bad one changes nothing.
                     Integer w = weight == null ? null : integer("weight", weight);
@@ -214,46 +214,46 @@ public final class AdminServer {
                     operations.change(service, server, w, rampNanos, s, who);
                 }
                 return text(HttpResponseStatus.OK, "ok\n", "text/plain");
-            } catch (Operations.Refused e) {
+            } catch (Refused e) {
                 return text(HttpResponseStatus.valueOf(e.status()), e.getMessage() + "\n", "text/plain");
             }
         }
 
-        private static void unknown(Map<String, List<String>> p, Set<String> known) throws Operations.Refused {
+        private static void unknown(Map<String, List<String>> p, Set<String> known) throws Refused {
             List<String> unknown = p.keySet().stream().filter(k -> !known.contains(k)).sorted().toList();
             if (!unknown.isEmpty()) {
-                throw new Operations.Refused(400, "unknown parameter(s): " + String.join(", ", unknown)
+                throw new Refused(400, "unknown parameter(s): " + String.join(", ", unknown)
                         + " (known: " + String.join(", ", known.stream().sorted().toList()) + ")");
             }
         }
 
-        private static int integer(String key, String value) throws Operations.Refused {
+        private static int integer(String key, String value) throws Refused {
             try {
                 return Integer.parseInt(value.trim());
             } catch (NumberFormatException e) {
-                throw new Operations.Refused(400, key + ": not a whole number: '" + value + "'");
+                throw new Refused(400, key + ": not a whole number: '" + value + "'");
             }
         }
 
         /** A duration as the configuration writes one (500ms, 30s, 5m). */
-        private static long duration(String key, String value) throws Operations.Refused {
+        private static long duration(String key, String value) throws Refused {
             try {
                 long n = com.typesafe.config.ConfigFactory.empty()
                         .withValue(key, com.typesafe.config.ConfigValueFactory.fromAnyRef(value)).getDuration(key).toNanos();
                 if (n < 0) {
-                    throw new Operations.Refused(400, key + ": must not be negative");
+                    throw new Refused(400, key + ": must not be negative");
                 }
                 return n;
             } catch (com.typesafe.config.ConfigException e) {
-                throw new Operations.Refused(400, key + ": not a duration such as 30s or 5m: '" + value + "'");
+                throw new Refused(400, key + ": not a duration such as 30s or 5m: '" + value + "'");
             }
         }
 
-        private static AdminState adminState(String value) throws Operations.Refused {
+        private static AdminState adminState(String value) throws Refused {
             try {
                 return AdminState.valueOf(value.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new Operations.Refused(400, "state: one of enabled, draining, disabled, not '" + value + "'");
+                throw new Refused(400, "state: one of enabled, draining, disabled, not '" + value + "'");
             }
         }
 

@@ -3,7 +3,6 @@ package org.l4lb.tcp.admin;
 import java.util.List;
 import org.l4lb.core.upstream.ServerState;
 import org.l4lb.ha.instance.ElectionMachine;
-import org.l4lb.tcp.Node;
 import org.l4lb.tcp.proxy.Service;
 
 /** What GET /status shows, as plain records Jackson writes as JSON. */
@@ -30,7 +29,7 @@ record StatusView(String node, String version, String transport, boolean splice,
             long bytesToClient, String lastChange, String lastChangeReason, String lastChangeAt) {
     }
 
-    static StatusView of(Node node, String version) {
+    static StatusView of(NodeState node, String version) {
         long now = System.nanoTime();
         List<ServiceView> services = node.services().stream().map(s -> service(s, now)).toList();
         HaView ha = null;

@@ -18,7 +18,7 @@ import org.l4lb.ha.HaNode;
 import org.l4lb.ha.track.Tracking;
 import org.l4lb.ha.cluster.ClusterSettings;
 import org.l4lb.ha.election.NodeId;
-import org.l4lb.ha.vip.Commands;
+import org.l4lb.ha.command.Commands;
 import org.l4lb.ha.vip.IpVipManager;
 import org.l4lb.ha.vip.VipManager;
 import org.l4lb.tcp.proxy.Service;

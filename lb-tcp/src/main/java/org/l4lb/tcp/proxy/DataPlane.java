@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.l4lb.core.config.HostPort;
-import org.l4lb.core.config.InetLiteral;
+import org.l4lb.core.net.InetLiteral;
 import org.l4lb.tcp.proxyprotocol.BareLineFeedCheck;
 import org.l4lb.tcp.transport.Transport;
 

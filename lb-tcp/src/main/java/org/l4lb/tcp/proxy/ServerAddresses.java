@@ -5,7 +5,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnknownHostException;
-import org.l4lb.core.config.InetLiteral;
+import org.l4lb.core.net.InetLiteral;
 import org.l4lb.core.config.ServerAddress;
 
 /** Turns a configured server address into a socket address; host names resolve once, at start. */

@@ -16,7 +16,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import org.l4lb.core.balance.Attempt;
-import org.l4lb.core.config.InetLiteral;
+import org.l4lb.core.net.InetLiteral;
 import org.l4lb.core.net.AddressText;
 import org.l4lb.core.upstream.ServerState;
 import org.l4lb.tcp.admission.Refusal;

@@ -95,7 +95,7 @@ class ComposePairIT {
     }
 
     private static ImageFromDockerfile image(String target, String base, Path jar) {
-        return new ImageFromDockerfile("l4lb-it-" + target, false)
+        return new ImageFromDockerfile("l4lb-it-" + target, true)
                 .withFileFromPath("Dockerfile", ROOT.resolve("docker/Dockerfile"))
                 .withFileFromPath("lb-tcp/target/lb-tcp.jar", jar)
                 .withFileFromPath("docker/conf", ROOT.resolve("docker/conf"))

@@ -62,7 +62,8 @@ class NetnsDrillIT {
             }
             Assumptions.abort("netns drill skipped: " + missing);
         }
-        dir = Files.createTempDirectory("l4lb-drill");
+        // Under target/: the logs of every node stay for a look after a failed drill, and go with mvn clean.
+        dir = Files.createTempDirectory(Files.createDirectories(Path.of("target").toAbsolutePath()), "l4lb-drill");
         net = new Topology();
         net.create();
         List<Path> outs = new ArrayList<>();

@@ -1,4 +1,4 @@
-package org.l4lb.core.config;
+package org.l4lb.core.net;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;

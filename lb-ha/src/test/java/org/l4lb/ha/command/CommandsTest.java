@@ -1,4 +1,4 @@
-package org.l4lb.ha.vip;
+package org.l4lb.ha.command;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package org.l4lb.ha.vip;
+package org.l4lb.ha.command;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
