@@ -40,7 +40,7 @@ public final class Node implements NodeState {
 
     private static final Logger LOG = LoggerFactory.getLogger(Node.class);
     /** The warm-up's bound, whatever its count: a starved machine must not hold the node out for long. */
-    private static final Duration WARMUP_LIMIT = Duration.ofSeconds(15);
+    private static final Duration WARMUP_LIMIT = Duration.ofSeconds(20);
     /** How often weight ramps move: fine enough that a ramp over a minute moves in small steps. */
     private static final long RAMP_STEP_MS = 250;
 
