@@ -66,6 +66,9 @@ final class Connector {
         ChannelConfig c = backend.config();
         c.setAutoRead(false);
         c.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        // A failed write must not close the socket: what the server sent before its reset is
+        // still in it, to be passed on before the reset (Session.resetBy).
+        c.setAutoClose(false);
         c.setWriteBufferWaterMark(waterMark);
         c.setConnectTimeoutMillis(o.connectTimeoutMillis());
         c.setRecvByteBufAllocator(new CountingAllocator(s, false));

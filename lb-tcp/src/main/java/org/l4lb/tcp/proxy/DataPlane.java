@@ -175,6 +175,8 @@ public final class DataPlane {
                 // and goes out at once, as HAProxy and nginx do. Session.holdEarly bounds it.
                 .childOption(ChannelOption.AUTO_READ, true)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                // As for the server side (Connector): a failed write leaves the client's last bytes readable.
+                .childOption(ChannelOption.AUTO_CLOSE, false)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
                 .handler(EpollRegistrationPin.OnAccept.INSTANCE)
                 .childHandler(new ChannelInitializer<>() {

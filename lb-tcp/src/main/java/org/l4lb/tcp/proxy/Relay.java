@@ -64,6 +64,6 @@ final class Relay extends ChannelInboundHandlerAdapter {
         if (!(cause instanceof IOException)) {
             session.service.problem("relay-error", "relay error from " + (fromClient ? "client" : "server") + ": " + cause);
         }
-        session.end(SessionEnd.resetBy(fromClient));
+        session.resetBy(fromClient);
     }
 }

@@ -160,6 +160,10 @@ final class Session {
 
     /** A FIN arrived from one side: pass it on once what came before it is written, keep the other way open. */
     void inputShutdown(boolean fromClient) {
+        if (ended()) {
+            // A reset ended it: Netty shuts the input after the read error that reported it.
+            return;
+        }
         if (firstClose == null) {
             firstClose = SessionEnd.closedBy(fromClient);
         }
@@ -168,7 +172,7 @@ final class Session {
         if (spliced && peer != null && peer.isActive() && !ended()) {
             // Copy what the kernel still holds behind the FIN now, queued behind the splices
             // already on their way to the peer; the FIN follows once all of it is written.
-            EpollSplicer.drain(this, source, peer, fromClient);
+            Leftovers.passOn(this, source, peer, fromClient);
         }
         passFinOn(fromClient, peer);
     }
@@ -221,6 +225,25 @@ final class Session {
         } else {
             duplex.shutdownOutput();
         }
+    }
+
+    /**
+     * One side reset: what it sent before the reset and what the kernel still holds of it goes on to
+     * the other side first, then the reset (see {@link PassedOnReset}).
+     */
+    void resetBy(boolean fromClient) {
+        if (ended()) {
+            return;
+        }
+        Channel source = fromClient ? client : backend;
+        Channel peer = fromClient ? backend : client;
+        // Read directly only from a socket whose connection is gone: nothing can make that read wait.
+        if (relaying && peer != null && peer.isActive() && source != null && Leftovers.readable(source)
+                && TcpState.reset(source)) {
+            Leftovers.passOn(this, source, peer, fromClient);
+            peer.flush();
+        }
+        end(SessionEnd.resetBy(fromClient));
     }
 
     /** A channel closed: the session ends as the side that closed first ended it. */
@@ -278,13 +301,8 @@ final class Session {
             return;
         }
         if (reset) {
-            // SO_LINGER 0 turns the close into a RST, which is what the other side did to us.
-            try {
-                ch.config().setOption(ChannelOption.SO_LINGER, 0);
-            } catch (RuntimeException ignored) {
-                // Unix domain sockets have no reset; a plain close is the closest.
-            }
-            ch.close();
+            // What the other side did to us, after what it sent before.
+            PassedOnReset.resetOnceDelivered(ch);
         } else if (nothingToSend(ch)) {
             // An empty write to a channel whose output is shut fails with an exception, and its
             // stack trace was a few per cent of the CPU per new connection.
@@ -295,7 +313,7 @@ final class Session {
         }
     }
 
-    private static boolean nothingToSend(Channel ch) {
+    static boolean nothingToSend(Channel ch) {
         if (ch instanceof DuplexChannel duplex && duplex.isOutputShutdown()) {
             return true;
         }

@@ -89,6 +89,69 @@ class ConnectionBehaviourIT {
         }
     }
 
+    /** What a server that refuses an upload says before its reset ("413, then close"). */
+    private static final byte[] REFUSAL = ("HTTP/1.1 413 Content Too Large\r\nContent-Length: 0\r\n"
+            + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    private static final int REFUSING_CLIENTS = 30;
+
+    /**
+     * A server reads 1 MiB, answers and resets while its client is still uploading 5 MiB: the
+     * client, once its upload fails, reads the answer, as it does when connected directly. The
+     * buffer relay on epoll only: splice(2) and io_uring lose what they read last before a reset.
+     */
+    @Test
+    void whatAServerWritesBeforeItsResetReachesTheClientFirst() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(LbProcess.TRANSPORT.isEmpty(),
+                "io_uring loses what it read last before a reset (README, Data path)");
+        String splice = "off";
+        try (Backend b = new Backend("b", s -> {
+            Streams.read(s.getInputStream(), 1 << 20);
+            s.getOutputStream().write(REFUSAL);
+            s.setSoLinger(true, 0);
+            s.close();
+        })) {
+            assertThat(answeredBeforeReset(b.port)).as("directly").isEqualTo(REFUSING_CLIENTS);
+            int port = Ports.free();
+            try (LbProcess lb = LbProcess.start(dir, "splice = " + splice + "\n" + service(port, quoted(b), ""))) {
+                assertThat(answeredBeforeReset(port)).as("through lb-tcp").isEqualTo(REFUSING_CLIENTS);
+                DataIntegrityIT.waitForAccessLines(lb, REFUSING_CLIENTS);
+                assertThat(lb.accessLines()).allSatisfy(l -> assertThat(l).contains("end=server-reset"));
+            }
+        }
+    }
+
+    /** How many of the clients read the whole refusal after their upload failed. */
+    private static int answeredBeforeReset(int port) throws Exception {
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+        try {
+            List<java.util.concurrent.Future<Boolean>> answers = new ArrayList<>();
+            for (int i = 0; i < REFUSING_CLIENTS; i++) {
+                int seed = i;
+                answers.add(pool.submit(() -> {
+                    try (Socket c = new Socket("127.0.0.1", port)) {
+                        c.setSoTimeout(10_000);
+                        try {
+                            Streams.write(c.getOutputStream(), seed, 5 << 20);
+                        } catch (SocketException refused) {
+                            // the server's reset, passed on
+                        }
+                        byte[] got = c.getInputStream().readNBytes(REFUSAL.length);
+                        return java.util.Arrays.equals(got, REFUSAL);
+                    } catch (SocketException lost) {
+                        return false;
+                    }
+                }));
+            }
+            int answered = 0;
+            for (var a : answers) {
+                answered += a.get(60, TimeUnit.SECONDS) ? 1 : 0;
+            }
+            return answered;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @ParameterizedTest(name = "splice {0}")
     @MethodSource("org.l4lb.tcp.it.LbProcess#spliceModes")
     void idleTimeoutClosesASilentSession(String splice) throws Exception {
