@@ -25,6 +25,7 @@ import org.l4lb.tcp.admin.Metrics;
 import org.l4lb.tcp.admin.NodeState;
 import org.l4lb.tcp.ha.HaSupport;
 import org.l4lb.tcp.health.HealthChecker;
+import org.l4lb.tcp.health.HealthChecks;
 import org.l4lb.tcp.proxy.DataPlane;
 import org.l4lb.tcp.proxy.Service;
 import org.l4lb.tcp.transport.Transport;
@@ -54,6 +55,7 @@ public final class Node implements NodeState {
     private EventLoopGroup acceptors;
     private EventLoopGroup workers;
     private EventLoopGroup checks;
+    private HealthChecks healthChecks;
     private DataPlane dataPlane;
     private AdminServer admin;
     private Metrics metrics;
@@ -91,6 +93,7 @@ public final class Node implements NodeState {
         acceptors = transport.newGroup(1, "l4lb-accept");
         workers = transport.newGroup(loops, "l4lb-io");
         checks = transport.newGroup(1, "l4lb-health");
+        healthChecks = new HealthChecks(checks, transport);
         try {
             dataPlane = new DataPlane(transport, acceptors, workers, splice);
             Map<String, Service> made = new LinkedHashMap<>();
@@ -165,7 +168,7 @@ public final class Node implements NodeState {
     }
 
     private void startChecks(Service s) {
-        HealthChecker hc = new HealthChecker(s.upstream(), checks, transport, s::addressOf);
+        HealthChecker hc = healthChecks.of(s.upstream(), s::addressOf);
         HealthChecker old = checkers.put(s, hc);
         if (old != null) {
             old.stop();

@@ -31,6 +31,7 @@ public final class ServerState {
 
     private final LongAdder totalSessions = new LongAdder();
     private final LongAdder connectFailures = new LongAdder();
+    private final LongAdder connects = new LongAdder();
     private final LongAdder bytesToServer = new LongAdder();
     private final LongAdder bytesToClient = new LongAdder();
 
@@ -244,6 +245,7 @@ public final class ServerState {
 
     /** A connect to this server succeeded. */
     public void connected(long now) {
+        connects.increment();
         if (passive.succeeded()) {
             eligibleSince = now;
             changed("passive up", "connect succeeded after fail-timeout");
@@ -267,6 +269,11 @@ public final class ServerState {
 
     public long totalSessions() {
         return totalSessions.sum();
+    }
+
+    /** Connects to this server that succeeded, ever: a TCP check has nothing to add while this grows. */
+    public long connects() {
+        return connects.sum();
     }
 
     public long connectFailures() {

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -174,6 +175,64 @@ class AddressesAndChecksIT {
                 healthy.set(true);
                 waitFor(lb, "health up", 5);
                 assertThat(lb.get("/status")).contains("\"healthUp\" : true");
+            }
+        }
+    }
+
+    /**
+     * A server three services share is probed once per interval, not three times; a probe ends
+     * with a reset (no TIME_WAIT left behind, as HAProxy's checks); and while sessions reach the
+     * server, they are its check and no probe is sent at all.
+     */
+    @Test
+    void checksProbeASharedServerOnceAndNotWhileSessionsReachIt() throws Exception {
+        AtomicInteger probesClosed = new AtomicInteger();
+        AtomicInteger probesReset = new AtomicInteger();
+        AtomicInteger sessions = new AtomicInteger();
+        try (Backend b = new Backend("b", s -> {
+            int first;
+            try {
+                first = s.getInputStream().read();
+            } catch (java.net.SocketException reset) {
+                probesReset.incrementAndGet();
+                return;
+            }
+            if (first < 0) {
+                probesClosed.incrementAndGet();
+            } else {
+                sessions.incrementAndGet();
+                s.getOutputStream().write(first);
+            }
+        })) {
+            int[] ports = {Ports.free(), Ports.free(), Ports.free()};
+            StringBuilder config = new StringBuilder();
+            for (int i = 0; i < ports.length; i++) {
+                config.append("services.s%d { listen = [\"127.0.0.1:%d\"], servers = [\"%s\"], health-check { interval = 200ms } }\n"
+                        .formatted(i, ports[i], b.address()));
+            }
+            try (LbProcess lb = LbProcess.start(dir, config.toString())) {
+                Thread.sleep(500); // the first checks are spread over one interval
+                int before = probesClosed.get() + probesReset.get();
+                Thread.sleep(2000);
+                int idle = probesClosed.get() + probesReset.get() - before;
+                assertThat(idle).as("probes in 2 s at one per 200 ms").isBetween(7, 13);
+                assertThat(probesClosed.get()).as("probes closed with a FIN").isZero();
+
+                before = probesClosed.get() + probesReset.get();
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+                int sent = 0;
+                while (System.nanoTime() < end) {
+                    try (Socket c = new Socket("127.0.0.1", ports[sent % ports.length])) {
+                        c.setSoTimeout(5000);
+                        c.getOutputStream().write('x');
+                        assertThat(c.getInputStream().read()).isEqualTo('x');
+                    }
+                    sent++;
+                    Thread.sleep(50);
+                }
+                int busy = probesClosed.get() + probesReset.get() - before;
+                assertThat(sessions.get()).isEqualTo(sent);
+                assertThat(busy).as("probes while " + sent + " sessions reached the server").isLessThanOrEqualTo(1);
             }
         }
     }
