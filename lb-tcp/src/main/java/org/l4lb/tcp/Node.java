@@ -27,6 +27,7 @@ import org.l4lb.tcp.ha.HaSupport;
 import org.l4lb.tcp.health.HealthChecker;
 import org.l4lb.tcp.health.HealthChecks;
 import org.l4lb.tcp.proxy.DataPlane;
+import org.l4lb.tcp.proxy.EarlyDataBudget;
 import org.l4lb.tcp.proxy.Service;
 import org.l4lb.tcp.transport.Transport;
 import org.l4lb.tcp.warmup.Warmup;
@@ -95,7 +96,7 @@ public final class Node implements NodeState {
         checks = transport.newGroup(1, "l4lb-health");
         healthChecks = new HealthChecks(checks, transport);
         try {
-            dataPlane = new DataPlane(transport, acceptors, workers, splice);
+            dataPlane = new DataPlane(transport, acceptors, workers, splice, new EarlyDataBudget(config.earlyDataBudget()));
             Map<String, Service> made = new LinkedHashMap<>();
             for (ServiceConfig sc : config.services()) {
                 made.put(sc.name(), newService(sc, config.maxConnections()));
@@ -134,7 +135,7 @@ public final class Node implements NodeState {
         Upstream upstream = Upstream.create(sc, Ticker.SYSTEM, listener(sc.name()));
         try {
             return new Service(sc, upstream, globalSessions, globalMax, transport.domainSockets(),
-                    dataPlane.splice());
+                    dataPlane.splice(), dataPlane.earlyData());
         } catch (UnknownHostException e) {
             throw new IllegalStateException("service " + sc.name() + ": cannot resolve a server: " + e.getMessage(), e);
         }
@@ -157,7 +158,7 @@ public final class Node implements NodeState {
     private Service warmupService(ServiceConfig sc) {
         try {
             return new Service(sc, Upstream.create(sc, Ticker.SYSTEM, (s, change, reason) -> { }), new AtomicInteger(), 0,
-                    transport.domainSockets(), dataPlane.splice());
+                    transport.domainSockets(), dataPlane.splice(), dataPlane.earlyData());
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e);
         }
@@ -275,6 +276,10 @@ public final class Node implements NodeState {
         }
         services = after;
         metrics.sync(services());
+        if (running.earlyDataBudget() != next.earlyDataBudget()) {
+            dataPlane.earlyData().limit(next.earlyDataBudget());
+            changes.add("early-data-budget " + dataPlane.earlyData().limit() + " bytes");
+        }
         if (running.maxConnections() != next.maxConnections()) {
             changes.add("max-connections " + running.maxConnections() + " -> " + next.maxConnections());
         }

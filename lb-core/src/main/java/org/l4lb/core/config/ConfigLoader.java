@@ -142,6 +142,7 @@ public final class ConfigLoader {
         }
 
         int maxConnections = top.intIn("max-connections", 0, Integer.MAX_VALUE);
+        long earlyDataBudget = top.sizeOrAuto("early-data-budget");
         Duration shutdownTimeout = top.duration("shutdown-timeout", Duration.ZERO);
 
         ConfigReader admin = object(top, written, defaults, "admin");
@@ -202,7 +203,8 @@ public final class ConfigLoader {
             ha = new HaReader(haReader, defaults, merged).read(services);
         }
         String stateFile = top.string("state-file");
-        return new LbConfig(nodeName, eventLoops, transport, splice, maxConnections, shutdownTimeout, adminConfig, services, ha,
+        return new LbConfig(nodeName, eventLoops, transport, splice, maxConnections, earlyDataBudget, shutdownTimeout, adminConfig,
+                services, ha,
                 stateFile, merged.getConfig("server-defaults"));
     }
 

@@ -118,6 +118,24 @@ final class ConfigReader {
         return v;
     }
 
+    /** A size in bytes (64MiB, 512KiB), or -1 for {@code auto}. */
+    long sizeOrAuto(String key) {
+        ConfigValue v = value(key);
+        if (v.valueType() == ConfigValueType.STRING && "auto".equals(v.unwrapped())) {
+            return -1;
+        }
+        try {
+            long bytes = config.getBytes(ConfigUtil.joinPath(key));
+            if (bytes < 0) {
+                problem(key, "must not be negative, got " + render(v));
+            }
+            return bytes;
+        } catch (ConfigException e) {
+            problem(key, "expected a size such as 64MiB or 512KiB, or auto; got " + render(v));
+            return -1;
+        }
+    }
+
     Duration duration(String key, Duration min) {
         if (bareNumber(value(key))) {
             // typesafe-config reads a bare number as milliseconds; nginx reads it as seconds. Either

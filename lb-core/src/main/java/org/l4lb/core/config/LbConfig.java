@@ -10,6 +10,8 @@ import java.util.Optional;
  * @param eventLoops event-loop threads; 0 is one per core
  * @param transport the I/O transport the event loops use
  * @param maxConnections client sessions at once over all services; 0 is unlimited
+ * @param earlyDataBudget bytes of memory that what clients send before their server connection is
+ *     up may hold, over all services; -1 is auto (a quarter of the direct memory limit)
  * @param stateFile where runtime changes are kept across restarts; empty: nowhere
  * @param serverDefaults the file's {@code server-defaults} over reference.conf's, for servers added at runtime
  */
@@ -19,6 +21,7 @@ public record LbConfig(
         TransportKind transport,
         SpliceMode splice,
         int maxConnections,
+        long earlyDataBudget,
         Duration shutdownTimeout,
         AdminConfig admin,
         List<ServiceConfig> services,
@@ -28,6 +31,12 @@ public record LbConfig(
 
     public LbConfig {
         services = List.copyOf(services);
+    }
+
+    /** The same node with other services. */
+    public LbConfig withServices(List<ServiceConfig> other) {
+        return new LbConfig(nodeName, eventLoops, transport, splice, maxConnections, earlyDataBudget, shutdownTimeout, admin,
+                other, ha, stateFile, serverDefaults);
     }
 
     public Optional<ServiceConfig> service(String name) {

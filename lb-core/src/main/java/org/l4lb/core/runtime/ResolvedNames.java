@@ -106,7 +106,6 @@ public final class ResolvedNames {
         if (!any) {
             return c;
         }
-        return new LbConfig(c.nodeName(), c.eventLoops(), c.transport(), c.splice(), c.maxConnections(), c.shutdownTimeout(),
-                c.admin(), services, c.ha(), c.stateFile(), c.serverDefaults());
+        return c.withServices(services);
     }
 }

@@ -50,8 +50,7 @@ public final class ServerOverlay {
         for (ServiceConfig s : file.services()) {
             services.add(apply(s));
         }
-        return new LbConfig(file.nodeName(), file.eventLoops(), file.transport(), file.splice(), file.maxConnections(),
-                file.shutdownTimeout(), file.admin(), services, file.ha(), file.stateFile(), file.serverDefaults());
+        return file.withServices(services);
     }
 
     private ServiceConfig apply(ServiceConfig s) {

@@ -211,6 +211,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void earlyDataBudgetIsASizeOrAuto() throws Exception {
+        assertThat(problems(SVC + "early-data-budget = lots\n"))
+                .containsExactly("node.conf:2: early-data-budget: expected a size such as 64MiB or 512KiB, or auto; got string \"lots\"");
+        assertThat(ConfigLoader.load(write("a.conf", SVC), Map.of()).earlyDataBudget()).isEqualTo(-1);
+        assertThat(ConfigLoader.load(write("b.conf", SVC + "early-data-budget = 16MiB\n"), Map.of()).earlyDataBudget())
+                .isEqualTo(16L << 20);
+    }
+
+    @Test
     void aDurationWithoutAUnitIsRefusedExceptZero() throws Exception {
         assertThat(problems(SVC + "services.s.health-check { interval = 2 }\nha.advert-interval = \"1.5\"\n"))
                 .containsExactly("node.conf:2: services.s.health-check.interval: a duration needs a unit, such as 500ms, 5s or 10m;"

@@ -70,6 +70,7 @@ final class Connector {
         // still in it, to be passed on before the reset (Session.resetBy).
         c.setAutoClose(false);
         c.setWriteBufferWaterMark(waterMark);
+        c.setMessageSizeEstimator(MemorySizeEstimator.INSTANCE);
         c.setConnectTimeoutMillis(o.connectTimeoutMillis());
         c.setRecvByteBufAllocator(new CountingAllocator(s, false));
         // After setAutoRead(false), which would clear the interest in reading this presets.

@@ -36,9 +36,12 @@ public final class DataPlane {
     /** Service -> listen address -> its listening sockets (one per event loop with SO_REUSEPORT). */
     private final Map<Service, Map<HostPort, List<Channel>>> listeners = new ConcurrentHashMap<>();
     private final boolean splice;
+    private final EarlyDataBudget earlyData;
 
-    public DataPlane(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers, boolean splice) {
+    public DataPlane(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers, boolean splice,
+            EarlyDataBudget earlyData) {
         this.splice = splice;
+        this.earlyData = earlyData;
         this.transport = transport;
         this.acceptors = acceptors;
         this.workers = workers;
@@ -47,6 +50,10 @@ public final class DataPlane {
 
     public boolean splice() {
         return splice;
+    }
+
+    public EarlyDataBudget earlyData() {
+        return earlyData;
     }
 
     public SessionRegistry sessions() {
@@ -178,6 +185,7 @@ public final class DataPlane {
                 // As for the server side (Connector): a failed write leaves the client's last bytes readable.
                 .childOption(ChannelOption.AUTO_CLOSE, false)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .childOption(ChannelOption.MESSAGE_SIZE_ESTIMATOR, MemorySizeEstimator.INSTANCE)
                 .handler(EpollRegistrationPin.OnAccept.INSTANCE)
                 .childHandler(new ChannelInitializer<>() {
                     @Override

@@ -31,6 +31,7 @@ public final class Service {
     private static final long LOG_INTERVAL = TimeUnit.SECONDS.toNanos(10);
 
     private final boolean splice;
+    private final EarlyDataBudget earlyData;
     private final boolean domainSockets;
     private volatile ServiceConfig config;
     private volatile Upstream upstream;
@@ -46,12 +47,13 @@ public final class Service {
     private final Map<String, RateLimitedLog> logs = new ConcurrentHashMap<>();
 
     public Service(ServiceConfig config, Upstream upstream, AtomicInteger globalSessions, int globalMax,
-            boolean domainSockets, boolean splice) throws UnknownHostException {
+            boolean domainSockets, boolean splice, EarlyDataBudget earlyData) throws UnknownHostException {
         this.splice = splice;
+        this.earlyData = earlyData;
         this.domainSockets = domainSockets;
         this.config = config;
         this.upstream = upstream;
-        this.options = SessionOptions.of(config, splice);
+        this.options = SessionOptions.of(config, splice, earlyData);
         this.admission = new Admission(config.access(), globalSessions, globalMax, config.maxConnections(),
                 config.maxConnectionsPerClient());
         this.addresses = byServer(upstream, resolve(config));
@@ -89,7 +91,7 @@ public final class Service {
     public void reconfigure(ServiceConfig c, Upstream next, Map<String, SocketAddress> resolved, int globalMax) {
         admission.reconfigure(c.access(), globalMax, c.maxConnections(), c.maxConnectionsPerClient());
         this.addresses = byServer(next, resolved);
-        this.options = SessionOptions.of(c, splice);
+        this.options = SessionOptions.of(c, splice, earlyData);
         this.config = c;
         this.upstream = next;
     }

@@ -64,7 +64,8 @@ final class Session {
     IdleWatch idleWatch;
     /** Bytes the client sent before the server connection exists; null without any. */
     private ArrayDeque<ByteBuf> early;
-    private int earlyBytes;
+    /** The memory {@link #early} holds, as {@link EarlyDataBudget} counts it. */
+    private int earlyCost;
 
     Session(Service service, Channel client, SessionOptions options) {
         this.service = service;
@@ -79,16 +80,19 @@ final class Session {
     }
 
     /**
-     * Holds bytes that came before the server connection exists, to send once it does. Past the
-     * high-water mark the client is not read any further until then (the relay's back-pressure).
+     * Holds bytes that came before the server connection exists, to send once it does. Counted by
+     * the memory they hold: past the high-water mark, or past the node's budget, the client is not
+     * read any further until then (the relay's back-pressure).
      */
     void holdEarly(ByteBuf bytes) {
         if (early == null) {
             early = new ArrayDeque<>(4);
         }
         early.add(bytes);
-        earlyBytes += bytes.readableBytes();
-        if (earlyBytes >= client.config().getWriteBufferHighWaterMark()) {
+        int cost = EarlyDataBudget.cost(bytes);
+        earlyCost += cost;
+        boolean withinBudget = options.earlyData().take(cost);
+        if (earlyCost >= client.config().getWriteBufferHighWaterMark() || !withinBudget) {
             client.config().setAutoRead(false);
         }
     }
@@ -102,8 +106,14 @@ final class Session {
             transferred(true, b.readableBytes());
             backend.write(b);
         }
-        early = null;
-        earlyBytes = 0;
+        dropEarly();
+    }
+
+    /** Gives the held bytes' memory back to the budget; the buffers are written or released. */
+    private void dropEarly() {
+        options.earlyData().give(earlyCost);
+        early = null; // null means nothing held
+        earlyCost = 0;
     }
 
     /**
@@ -267,7 +277,7 @@ final class Session {
             for (ByteBuf b : early) {
                 b.release();
             }
-            early = null; // as writeEarly leaves it: null means nothing held
+            dropEarly();
         }
         Channel toReset = switch (why) {
             case CLIENT_RESET -> backend;

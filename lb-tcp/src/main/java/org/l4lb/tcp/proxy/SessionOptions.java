@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
  *
  * @param proxySources who may send a PROXY header; a connection from anyone else is refused unread
  * @param accessLog where each session's access line goes; null for none
+ * @param earlyData the node's budget for what clients send before their server connection is up
  */
 record SessionOptions(
         int connectTimeoutMillis,
@@ -22,18 +23,20 @@ record SessionOptions(
         long acceptProxyTimeoutNanos,
         AccessList proxySources,
         boolean splice,
-        Logger accessLog) {
+        Logger accessLog,
+        EarlyDataBudget earlyData) {
 
     static final Logger ACCESS = LoggerFactory.getLogger("access");
 
-    static SessionOptions of(ServiceConfig c, boolean splice) {
+    static SessionOptions of(ServiceConfig c, boolean splice, EarlyDataBudget earlyData) {
         return new SessionOptions((int) Math.min(Integer.MAX_VALUE, c.connectTimeout().toMillis()),
                 c.idleTimeout().toNanos(), c.nextUpstreamTries(), c.nextUpstreamTimeout().toNanos(), c.proxyProtocol(),
-                c.acceptProxy(), c.acceptProxyTimeout().toNanos(), c.proxySources(), splice, c.accessLog() ? ACCESS : null);
+                c.acceptProxy(), c.acceptProxyTimeout().toNanos(), c.proxySources(), splice, c.accessLog() ? ACCESS : null,
+                earlyData);
     }
 
     SessionOptions withAccessLog(Logger to) {
         return new SessionOptions(connectTimeoutMillis, idleTimeoutNanos, nextUpstreamTries, nextUpstreamTimeoutNanos,
-                proxyProtocol, acceptProxy, acceptProxyTimeoutNanos, proxySources, splice, to);
+                proxyProtocol, acceptProxy, acceptProxyTimeoutNanos, proxySources, splice, to, earlyData);
     }
 }
