@@ -87,6 +87,12 @@ public final class HaNode implements AutoCloseable {
             public void view(View view) {
                 onHaThread(() -> machine.onView(view, ticker.nanos()));
             }
+
+            @Override
+            public void stranger(String sender, boolean notice) {
+                // Counted at once (the log's rate limit is its own), judged at the next evaluation.
+                machine.onStranger(sender, notice, ticker.nanos());
+            }
         });
         this.vips = new VipController(vipManager, this::isMaster, releaseGrace,
                 new HaThreads("l4lb-vip", nice, Commands.SYSTEM));

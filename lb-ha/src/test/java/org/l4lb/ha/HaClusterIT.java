@@ -397,12 +397,29 @@ class HaClusterIT {
         Duration advert = Duration.ofMillis(300);
         Started good = node("good", p1, List.of(p1, p2), 100, "the-right-shared-secret", advert);
         await(() -> good.node().status().state() == HaState.MASTER, Duration.ofSeconds(5), "alone: master");
-        Started intruder = node("intruder", p2, List.of(p1, p2), 254, "a-wrong-shared-secret", advert);
-        Thread.sleep(3000);
-        assertThat(good.node().status().viewSize()).isEqualTo(1);
-        assertThat(good.node().status().state()).isEqualTo(HaState.MASTER);
-        assertThat(good.vips().holding).isTrue();
-        assertThat(intruder.node().status().viewSize()).isEqualTo(1);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log = new ch.qos.logback.core.read.ListAppender<>();
+        log.start();
+        ch.qos.logback.classic.Logger foreign = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                .getLogger(org.l4lb.ha.instance.ForeignTraffic.class);
+        foreign.addAppender(log);
+        try {
+            Started intruder = node("intruder", p2, List.of(p1, p2), 254, "a-wrong-shared-secret", advert);
+            Thread.sleep(3000);
+            assertThat(good.node().status().viewSize()).isEqualTo(1);
+            assertThat(good.node().status().state()).isEqualTo(HaState.MASTER);
+            assertThat(good.vips().holding).isTrue();
+            assertThat(intruder.node().status().viewSize()).isEqualTo(1);
+            // It hears its peer and cannot read it: it claims nothing rather than split the brain.
+            assertThat(intruder.node().status().state()).isEqualTo(HaState.FAULT);
+            assertThat(intruder.node().status().lastReason()).contains("good", "cannot unseal");
+            assertThat(intruder.vips().holding).isFalse();
+            // Each side said so once (the rate limit holds the rest back), naming the other.
+            List<String> lines = log.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).toList();
+            assertThat(lines).filteredOn(l -> l.contains("from intruder")).hasSize(1);
+            assertThat(lines).filteredOn(l -> l.contains("from good")).hasSize(1);
+        } finally {
+            foreign.detachAppender(log);
+        }
     }
 
     private static JChannel channel(HaNode n) {

@@ -9,13 +9,11 @@ import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
 import javax.crypto.spec.SecretKeySpec;
 import org.jgroups.JChannel;
-import org.jgroups.protocols.AUTH;
 import org.jgroups.protocols.FD_ALL3;
 import org.jgroups.protocols.FD_SOCK;
 import org.jgroups.protocols.FRAG2;
 import org.jgroups.protocols.MERGE3;
 import org.jgroups.protocols.PING;
-import org.jgroups.protocols.SYM_ENCRYPT;
 import org.jgroups.protocols.TCP;
 import org.jgroups.protocols.TCPPING;
 import org.jgroups.protocols.UDP;
@@ -30,7 +28,8 @@ import org.jgroups.stack.Protocol;
  * Builds a node's JGroups stack in code (no XML to drift from the config):
  * TCP + TCPPING over the configured peers, or UDP + PING multicast without peers;
  * MERGE3 to heal partitions; FD_SOCK so a killed process is noticed at once; FD_ALL3 for a hung
- * or cut-off one; SYM_ENCRYPT keyed by the shared secret and AUTH proving it.
+ * or cut-off one; and, right above the transport, {@link SealedMessages}: every message sealed
+ * with the shared secret, so that only nodes that have it take part in anything.
  *
  * <p>FD_SOCK rather than FD_SOCK2: after a merge (two nodes started together, or a healed
  * partition) FD_SOCK2's connect to its new neighbour fails, it suspects and unsuspects it, and then
@@ -42,7 +41,7 @@ public final class ClusterChannel {
     private ClusterChannel() {
     }
 
-    public static JChannel create(ClusterSettings s) throws Exception {
+    public static JChannel create(ClusterSettings s, SealedMessages.Strangers strangers) throws Exception {
         long advert = s.advertInterval().toMillis();
         List<Protocol> stack = new ArrayList<>();
         if (s.peers().isEmpty()) {
@@ -50,6 +49,7 @@ public final class ClusterChannel {
             udp.setBindAddress(s.bind().getAddress());
             udp.setBindPort(s.bind().getPort());
             stack.add(udp);
+            seal(stack, s, strangers);
             stack.add(new PING());
         } else {
             TCP tcp = new TCP();
@@ -57,6 +57,7 @@ public final class ClusterChannel {
             tcp.setBindPort(s.bind().getPort());
             tcp.setPortRange(0);
             stack.add(tcp);
+            seal(stack, s, strangers);
             TCPPING ping = new TCPPING();
             ping.setInitialHosts(s.peers());
             ping.setPortRange(0);
@@ -74,21 +75,9 @@ public final class ClusterChannel {
         // with 100).
         verify.setTimeout(50);
         stack.add(verify);
-        if (!s.secret().isEmpty()) {
-            SYM_ENCRYPT encrypt = new SYM_ENCRYPT();
-            encrypt.setSecretKey(key(s.secret(), s.group()));
-            encrypt.symAlgorithm("AES/CBC/PKCS5Padding");
-            encrypt.symIvLength(16);
-            stack.add(encrypt);
-        }
         stack.add(new NAKACK2());
         stack.add(new UNICAST3());
         stack.add(new STABLE());
-        if (!s.secret().isEmpty()) {
-            AUTH auth = new AUTH();
-            auth.setAuthToken(new SecretToken(s.secret()));
-            stack.add(auth);
-        }
         GMS gms = new GMS();
         gms.setMaxJoinAttempts(2);
         // Its banner goes to stdout between the log lines; the node logs its address itself when it joins.
@@ -99,6 +88,13 @@ public final class ClusterChannel {
         JChannel ch = new JChannel(stack);
         ch.name(s.nodeName());
         return ch;
+    }
+
+    /** Every message sealed with the secret, right above the transport; none without a secret (insecure). */
+    private static void seal(List<Protocol> stack, ClusterSettings s, SealedMessages.Strangers strangers) throws Exception {
+        if (!s.secret().isEmpty()) {
+            stack.add(new SealedMessages(key(s.secret(), s.group()), s.group(), s.nodeName(), strangers));
+        }
     }
 
     /**

@@ -23,6 +23,12 @@ public final class ClusterLink implements Receiver, AutoCloseable {
         void advert(Address from, Advert advert);
 
         void view(View view);
+
+        /**
+         * Cluster traffic came that does not unseal with this node's secret: from a node with
+         * another one, or changed on the way. {@code notice}: that node's answer to ours.
+         */
+        void stranger(String sender, boolean notice);
     }
 
     private final ClusterSettings settings;
@@ -40,7 +46,7 @@ public final class ClusterLink implements Receiver, AutoCloseable {
      */
     public void prepare() throws Exception {
         if (channel == null) {
-            JChannel ch = ClusterChannel.create(settings);
+            JChannel ch = ClusterChannel.create(settings, listener::stranger);
             ch.setReceiver(this);
             channel = ch;
         }

@@ -50,6 +50,7 @@ public final class ElectionMachine {
     private final long releaseGraceNanos;
     private final Effects effects;
     private final PeerAdverts peers;
+    private final ForeignTraffic foreign = new ForeignTraffic();
     private final StallWatch stall;
     /** When to announce again, oldest first: the loser of the role lets the VIPs go meanwhile. */
     private final ArrayDeque<Long> announceAt = new ArrayDeque<>();
@@ -89,6 +90,11 @@ public final class ElectionMachine {
         this.peers = new PeerAdverts(advertNanos);
         this.stall = new StallWatch(advertNanos);
         this.effective = settings.priority();
+    }
+
+    /** Cluster traffic came that does not unseal with this node's secret (see {@link ForeignTraffic}). */
+    public void onStranger(String sender, boolean notice, long now) {
+        foreign.heard(sender, notice, now);
     }
 
     /** Takes new election settings (a reload): the next advert and election use them. */
@@ -242,10 +248,12 @@ public final class ElectionMachine {
             // an interval, both nodes kept the role and their ARPs flapped the clients.
             sendAdvert(now);
         }
-        String fault = tracking.fault();
         View v = view;
         PeerAdverts.Summary peer = peers.summarize(v, selfAddress, now);
         boolean alone = v != null && v.size() == 1;
+        String tracked = tracking.fault();
+        String fault = tracked != null ? "tracked " + tracked + " failing"
+                : foreign.fault(state == HaState.MASTER, v == null || alone, now);
         if (state == HaState.INIT
                 && (v == null || (!peer.allHeard() || alone) && now - startedAt < MasterDown.nanos(advertNanos))) {
             // keepalived waits master_down_interval too: do not claim before hearing the others. An
@@ -267,7 +275,7 @@ public final class ElectionMachine {
         // Before the transition: a new master passes flows on before its ARPs move the clients.
         passUnknownFlowsTo(d.state() == HaState.MASTER ? HandoffTarget.choose(me, peer.freshOthers()) : null);
         if (d.state() != state) {
-            transition(d.state(), fault != null ? "tracked " + fault + " failing" : d.reason(), trigger, now);
+            transition(d.state(), fault != null ? fault : d.reason(), trigger, now);
         } else if (state == HaState.MASTER && peer.otherMaster() && now - lastReannounce >= advertNanos) {
             // We met another master and won: clients may still hold its ARP entry.
             reannounce(now, "met another master and kept the role");

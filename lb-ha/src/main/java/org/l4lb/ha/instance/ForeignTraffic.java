@@ -1,0 +1,53 @@
+package org.l4lb.ha.instance;
+
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Cluster traffic that does not unseal with this node's secret. Every node logs it, at most every
+ * {@link #LOG_INTERVAL}. A node that hears it while it is alone in its view and not master must not
+ * claim the VIPs: its peers are there, and it cannot tell what they say (a wrong {@code ha.secret}
+ * most likely), so claiming would be a split brain of its own making. A master keeps its role: the
+ * stranger is the one to fix.
+ */
+public final class ForeignTraffic {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ForeignTraffic.class);
+    static final long LOG_INTERVAL = TimeUnit.SECONDS.toNanos(10);
+    /** How long one such message keeps a lone node out: its peers answer it at least every second or two. */
+    static final long HOLD = TimeUnit.SECONDS.toNanos(10);
+
+    private volatile long lastHeard;
+    /** Null until the first such message. */
+    private volatile String lastSender;
+    private boolean logged;
+    private long lastLogged;
+    private long unlogged;
+
+    /** On JGroups' threads. */
+    public void heard(String sender, boolean notice, long now) {
+        lastHeard = now;
+        lastSender = sender;
+        synchronized (this) {
+            unlogged++;
+            if (logged && now - lastLogged < LOG_INTERVAL) {
+                return;
+            }
+            logged = true;
+            lastLogged = now;
+            LOG.warn("HA: dropped {} cluster message(s) from {} that this node's ha.secret cannot unseal{}; is its "
+                    + "ha.secret (or ha.group) different?", unlogged, sender,
+                    notice ? " (its answer to ours: it cannot unseal ours either)" : "");
+            unlogged = 0;
+        }
+    }
+
+    /** Why this node must not claim the VIPs now, or null. */
+    public String fault(boolean master, boolean alone, long now) {
+        if (master || !alone || lastSender == null || now - lastHeard >= HOLD) {
+            return null;
+        }
+        return "cluster traffic from " + lastSender + " that this node's ha.secret cannot unseal";
+    }
+}
