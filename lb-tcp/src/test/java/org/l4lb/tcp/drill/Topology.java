@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The drill's network: namespaces for two LB nodes, two backends and a client, each with one
+ * The drill's network: namespaces for two LB nodes (and a third, misconfigured one), two backends and a client, each with one
  * veth port on a bridge that lives in a namespace of its own (nothing touches the host's network).
  * 10.99.0.0/24; ip_forward=0 everywhere so a node that dropped the VIP cannot hide an outage.
  */
@@ -27,6 +27,8 @@ final class Topology implements AutoCloseable {
         Sh.must("ip", "-n", sw, "link", "set", "br0", "up");
         host("lb1", "10.99.0.11");
         host("lb2", "10.99.0.12");
+        // A third node's place: the one with the wrong secret.
+        host("lb3", "10.99.0.13");
         host("be1", "10.99.0.21");
         host("be2", "10.99.0.22");
         host("cl", "10.99.0.31");
