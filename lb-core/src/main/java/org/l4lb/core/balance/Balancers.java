@@ -1,7 +1,6 @@
 package org.l4lb.core.balance;
 
 import org.l4lb.core.config.BalanceConfig;
-import org.l4lb.core.upstream.ServerState;
 
 /** Builds the strategy a service's config names. */
 public final class Balancers {
@@ -13,7 +12,7 @@ public final class Balancers {
      * @param servers the pool, in declared order
      * @param base where the pool's servers start in an {@link Attempt}'s tried set
      */
-    public static Balancer create(BalanceConfig config, ServerState[] servers, int base) {
+    public static Balancer create(BalanceConfig config, Candidate[] servers, int base) {
         Pool pool = new Pool(servers.clone(), base);
         return switch (config.strategy()) {
             case ROUND_ROBIN -> new RoundRobin(pool);

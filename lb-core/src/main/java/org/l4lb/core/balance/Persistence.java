@@ -4,8 +4,6 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
-import org.l4lb.core.upstream.AdminState;
-import org.l4lb.core.upstream.ServerState;
 
 /**
  * Source-address persistence over any strategy (LVS {@code persistence_timeout}, HAProxy
@@ -18,18 +16,18 @@ public final class Persistence {
 
     private final long timeoutNanos;
     private final Map<ClientKey, Entry> table;
-    private final Map<ServerState, Integer> indexOf = new IdentityHashMap<>();
-    private final ServerState[] servers;
+    private final Map<Candidate, Integer> indexOf = new IdentityHashMap<>();
+    private final Candidate[] servers;
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
 
     private static final class Entry {
-        ServerState server;
+        Candidate server;
         long seen;
     }
 
     /** @param servers every server of the upstream, indexed as in the attempts' tried sets */
-    public Persistence(ServerState[] servers, long timeoutNanos, int maxEntries) {
+    public Persistence(Candidate[] servers, long timeoutNanos, int maxEntries) {
         this.servers = servers.clone();
         this.timeoutNanos = timeoutNanos;
         for (int i = 0; i < servers.length; i++) {
@@ -47,7 +45,7 @@ public final class Persistence {
 
     /** The index of the server this client is bound to, if it can take the session; else -1. */
     public int lookup(Attempt a, long now) {
-        ServerState s;
+        Candidate s;
         synchronized (table) {
             Entry e = table.get(a.clientKey);
             if (e == null || now - e.seen > timeoutNanos) {
@@ -57,7 +55,7 @@ public final class Persistence {
             s = e.server;
         }
         Integer index = indexOf.get(s);
-        if (index == null || a.tried(index) || s.admin() == AdminState.DISABLED || !s.usable(now)) {
+        if (index == null || a.tried(index) || !s.takesBoundClient(now)) {
             misses.increment();
             return -1;
         }

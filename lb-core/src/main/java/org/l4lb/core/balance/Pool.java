@@ -1,18 +1,16 @@
 package org.l4lb.core.balance;
 
-import org.l4lb.core.upstream.ServerState;
-
 /**
  * The servers one balancer chooses among, and where their bits sit in an {@link Attempt}'s
  * tried set (backups follow the primaries).
  */
-record Pool(ServerState[] servers, int base) {
+record Pool(Candidate[] servers, int base) {
 
     int size() {
         return servers.length;
     }
 
-    ServerState get(int i) {
+    Candidate get(int i) {
         return servers[i];
     }
 

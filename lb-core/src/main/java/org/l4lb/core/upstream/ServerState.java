@@ -2,6 +2,7 @@ package org.l4lb.core.upstream;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import org.l4lb.core.balance.Candidate;
 import org.l4lb.core.config.ServerConfig;
 
 /**
@@ -11,7 +12,7 @@ import org.l4lb.core.config.ServerConfig;
  * <p>Eligibility for a new session = admin ENABLED x not {@code down} x active health up x
  * passive health available x a free slot under {@code max-conns}.
  */
-public final class ServerState {
+public final class ServerState implements Candidate {
 
     private final String name;
     private final ServerStateListener listener;
@@ -61,6 +62,7 @@ public final class ServerState {
         }
     }
 
+    @Override
     public String name() {
         return name;
     }
@@ -102,6 +104,7 @@ public final class ServerState {
     }
 
     /** Runtime weight (nginx {@code weight}) now; changed through {@link Upstream#weight}. 0 takes nothing new. */
+    @Override
     public int weight() {
         return weight;
     }
@@ -175,11 +178,17 @@ public final class ServerState {
     }
 
     /** Picked under the server's admin state and health, ignoring {@code max-conns}. */
+    @Override
+    public boolean takesBoundClient(long now) {
+        return admin != AdminState.DISABLED && usable(now);
+    }
+
     public boolean usable(long now) {
         return !retired && !config.down() && active.up() && passive.available(now);
     }
 
     /** May take a new session now: weight 0 takes none (HAProxy's weight 0). */
+    @Override
     public boolean eligible(long now) {
         return admin == AdminState.ENABLED && weight > 0 && usable(now) && hasFreeSlot();
     }
@@ -193,6 +202,7 @@ public final class ServerState {
      * Weight after the slow-start ramp: from 1 up to the runtime weight, linearly over
      * {@code slow-start} since the server last became eligible.
      */
+    @Override
     public int effectiveWeight(long now) {
         int w = weight;
         long ramp = config.slowStart().toNanos();
@@ -225,6 +235,7 @@ public final class ServerState {
         sessions.decrementAndGet();
     }
 
+    @Override
     public int sessions() {
         return sessions.get();
     }
