@@ -422,6 +422,31 @@ class HaClusterIT {
         }
     }
 
+    /**
+     * A node with the wrong secret that keeps running beside a pair must not stop its failover:
+     * the backup has met its master, so it knows the stranger is the odd one and takes over.
+     */
+    @Test
+    void aStrangerBesideThePairDoesNotHoldUpItsFailover() throws Exception {
+        int p1 = freePort();
+        int p2 = freePort();
+        int p3 = freePort();
+        Duration advert = Duration.ofMillis(300);
+        Started backup = node("backup", p1, List.of(p1, p2), 100, "the-right-shared-secret", advert);
+        Started master = node("master", p2, List.of(p1, p2), 200, "the-right-shared-secret", advert);
+        await(() -> master.node().status().state() == HaState.MASTER && backup.node().status().state() == HaState.BACKUP,
+                Duration.ofSeconds(10), "elected");
+        Started intruder = node("intruder", p3, List.of(p1, p2, p3), 254, "a-wrong-shared-secret", advert);
+        await(() -> intruder.node().status().state() == HaState.FAULT, Duration.ofSeconds(5), "the intruder in FAULT");
+        master.node().close();
+        nodes.remove(master.node());
+        await(() -> backup.node().status().state() == HaState.MASTER && backup.vips().holding, Duration.ofSeconds(1),
+                "the backup takes over and holds the VIP");
+        Thread.sleep(1000);
+        assertThat(intruder.node().status().state()).isEqualTo(HaState.FAULT);
+        assertThat(intruder.vips().holding).isFalse();
+    }
+
     private static JChannel channel(HaNode n) {
         return n.channelForTest();
     }

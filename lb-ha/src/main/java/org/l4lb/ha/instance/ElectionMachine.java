@@ -51,6 +51,8 @@ public final class ElectionMachine {
     private final Effects effects;
     private final PeerAdverts peers;
     private final ForeignTraffic foreign = new ForeignTraffic();
+    /** Whether this node has ever been in a view with another member: proof that its secret is shared. */
+    private boolean metPeers;
     private final StallWatch stall;
     /** When to announce again, oldest first: the loser of the role lets the VIPs go meanwhile. */
     private final ArrayDeque<Long> announceAt = new ArrayDeque<>();
@@ -126,6 +128,7 @@ public final class ElectionMachine {
             startedAt = now;
         }
         view = v;
+        metPeers |= v.size() > 1;
         // After a merge, whoever is master once all are heard since announces again.
         peers.viewChanged(v, now);
         LOG.info("HA: view {}", v);
@@ -253,7 +256,7 @@ public final class ElectionMachine {
         boolean alone = v != null && v.size() == 1;
         String tracked = tracking.fault();
         String fault = tracked != null ? "tracked " + tracked + " failing"
-                : foreign.fault(state == HaState.MASTER, v == null || alone, now);
+                : foreign.fault(state == HaState.MASTER, metPeers, now);
         if (state == HaState.INIT
                 && (v == null || (!peer.allHeard() || alone) && now - startedAt < MasterDown.nanos(advertNanos))) {
             // keepalived waits master_down_interval too: do not claim before hearing the others. An

@@ -6,10 +6,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Cluster traffic that does not unseal with this node's secret. Every node logs it, at most every
- * {@link #LOG_INTERVAL}. A node that hears it while it is alone in its view and not master must not
- * claim the VIPs: its peers are there, and it cannot tell what they say (a wrong {@code ha.secret}
- * most likely), so claiming would be a split brain of its own making. A master keeps its role: the
- * stranger is the one to fix.
+ * {@link #LOG_INTERVAL}. A node that hears it and has never been in a view with another member
+ * must not claim the VIPs while it is not master: its peers are there and it cannot tell what they
+ * say, so its own secret is the odd one out (a typo most likely), and claiming would be a split
+ * brain of its own making. A node that has met a member that shares its secret knows the stranger
+ * is the odd one: it goes on as if it had heard nothing (a master keeps its role, a backup still
+ * takes over when its master dies).
  */
 public final class ForeignTraffic {
 
@@ -43,9 +45,13 @@ public final class ForeignTraffic {
         }
     }
 
-    /** Why this node must not claim the VIPs now, or null. */
-    public String fault(boolean master, boolean alone, long now) {
-        if (master || !alone || lastSender == null || now - lastHeard >= HOLD) {
+    /**
+     * Why this node must not claim the VIPs now, or null.
+     *
+     * @param metPeers whether it has ever been in a view with another member (who shares its secret)
+     */
+    public String fault(boolean master, boolean metPeers, long now) {
+        if (master || metPeers || lastSender == null || now - lastHeard >= HOLD) {
             return null;
         }
         return "cluster traffic from " + lastSender + " that this node's ha.secret cannot unseal";

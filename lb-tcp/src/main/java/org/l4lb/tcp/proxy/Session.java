@@ -164,6 +164,10 @@ final class Session {
         return fromClient ? clientInputShut : serverInputShut;
     }
 
+    private static boolean outputShut(Channel ch) {
+        return ch instanceof DuplexChannel d && d.isOutputShutdown();
+    }
+
     static boolean inputShut(Channel ch) {
         return ch instanceof DuplexChannel d && d.isInputShutdown();
     }
@@ -174,10 +178,17 @@ final class Session {
             // A reset ended it: Netty shuts the input after the read error that reported it.
             return;
         }
+        Channel source = fromClient ? client : backend;
+        if (!spliced && !outputShut(source) && TcpState.reset(source)) {
+            // A reset whose error a failed read or write already took reads as the end of input:
+            // it is still a reset to pass on. (Once this side has our FIN, its connection ends
+            // in order and its socket closes just the same: that is no reset.)
+            resetBy(fromClient);
+            return;
+        }
         if (firstClose == null) {
             firstClose = SessionEnd.closedBy(fromClient);
         }
-        Channel source = fromClient ? client : backend;
         Channel peer = fromClient ? backend : client;
         if (spliced && peer != null && peer.isActive() && !ended()) {
             // Copy what the kernel still holds behind the FIN now, queued behind the splices
