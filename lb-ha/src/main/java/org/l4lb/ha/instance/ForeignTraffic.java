@@ -39,7 +39,7 @@ public final class ForeignTraffic {
             logged = true;
             lastLogged = now;
             LOG.warn("HA: dropped {} cluster message(s) from {} that this node's ha.secret cannot unseal{}; is its "
-                    + "ha.secret (or ha.group) different?", unlogged, sender,
+                    + "ha.secret different?", unlogged, sender,
                     notice ? " (its answer to ours: it cannot unseal ours either)" : "");
             unlogged = 0;
         }

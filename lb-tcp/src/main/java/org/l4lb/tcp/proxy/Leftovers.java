@@ -2,6 +2,7 @@ package org.l4lb.tcp.proxy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.epoll.AbstractEpollStreamChannel;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.UnixChannel;
 import java.io.IOException;
@@ -19,9 +20,13 @@ final class Leftovers {
     private Leftovers() {
     }
 
-    /** Whether {@link #passOn} can read {@code source}'s socket directly. */
+    /**
+     * Whether {@link #passOn} can read {@code source}'s socket directly: on epoll, which reads only
+     * when asked. io_uring may hold a completed read not yet handed over, and bytes read past it
+     * would reach the peer out of order.
+     */
     static boolean readable(Channel source) {
-        return source instanceof UnixChannel && source.isOpen();
+        return source instanceof AbstractEpollStreamChannel && source.isOpen();
     }
 
     static void passOn(Session s, Channel source, Channel peer, boolean fromClient) {
