@@ -164,10 +164,6 @@ final class Session {
         return fromClient ? clientInputShut : serverInputShut;
     }
 
-    private static boolean outputShut(Channel ch) {
-        return ch instanceof DuplexChannel d && d.isOutputShutdown();
-    }
-
     static boolean inputShut(Channel ch) {
         return ch instanceof DuplexChannel d && d.isInputShutdown();
     }
@@ -179,10 +175,10 @@ final class Session {
             return;
         }
         Channel source = fromClient ? client : backend;
-        if (!spliced && !outputShut(source) && TcpState.reset(source)) {
+        if (!spliced && !finFrom(!fromClient) && TcpState.reset(source)) {
             // A reset whose error a failed read or write already took reads as the end of input:
-            // it is still a reset to pass on. (Once this side has our FIN, its connection ends
-            // in order and its socket closes just the same: that is no reset.)
+            // it is still a reset to pass on. A connection can only end in order once this side
+            // has had our FIN (the other side's, passed on); before that, a closed socket was reset.
             resetBy(fromClient);
             return;
         }
