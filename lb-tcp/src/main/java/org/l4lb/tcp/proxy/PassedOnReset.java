@@ -36,6 +36,9 @@ final class PassedOnReset {
         }
         // Nothing more comes from this side: what it still sends is lost to the reset anyway.
         ch.config().setAutoRead(false);
+        // However the wait goes (a peer that reads nothing never lets Netty's queue drain), the
+        // session has ended: its socket is not kept past the limit.
+        ch.eventLoop().schedule(() -> resetNow(ch), LIMIT_NANOS, TimeUnit.NANOSECONDS);
         PassedOnReset r = new PassedOnReset(ch);
         if (Session.nothingToSend(ch)) {
             r.check();

@@ -120,6 +120,54 @@ class ConnectionBehaviourIT {
         }
     }
 
+    /**
+     * A server that resets after more than its client will read: the reset cannot wait for those
+     * bytes to be delivered, and the client's socket is not kept once the 2 s limit has passed.
+     * On epoll only: io_uring can miss a reset on a connection it has stopped reading.
+     */
+    @Test
+    void aResetWaitsAtMostTwoSecondsForAClientThatReadsNothing() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(LbProcess.TRANSPORT.isEmpty(),
+                "io_uring can miss a reset while it does not read (README, Data path)");
+        try (Backend b = new Backend("b", s -> {
+            s.getInputStream().read();
+            Thread writer = new Thread(() -> {
+                try {
+                    Streams.write(s.getOutputStream(), 3, 64 << 20);
+                } catch (java.io.IOException closed) {
+                    // the reset below
+                }
+            });
+            writer.start();
+            Thread.sleep(1000);
+            s.setSoLinger(true, 0);
+            s.close();
+            writer.join();
+        })) {
+            int port = Ports.free();
+            try (LbProcess lb = LbProcess.start(dir, service(port, quoted(b), "health-check { type = none }"))) {
+                long baseline = openFiles(lb.pid());
+                try (Socket c = new Socket("127.0.0.1", port)) {
+                    c.getOutputStream().write(1);
+                    DataIntegrityIT.waitForAccessLines(lb, 1);
+                    assertThat(lb.accessLines()).singleElement().asString().contains("end=server-reset");
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                    while (openFiles(lb.pid()) > baseline && System.nanoTime() < deadline) {
+                        Thread.sleep(100);
+                    }
+                    assertThat(openFiles(lb.pid())).as("lb's descriptors while the client still reads nothing")
+                            .isEqualTo(baseline);
+                }
+            }
+        }
+    }
+
+    private static long openFiles(long pid) throws java.io.IOException {
+        try (var fds = java.nio.file.Files.list(Path.of("/proc/" + pid + "/fd"))) {
+            return fds.count();
+        }
+    }
+
     /** How many of the clients read the whole refusal after their upload failed. */
     private static int answeredBeforeReset(int port) throws Exception {
         var pool = java.util.concurrent.Executors.newFixedThreadPool(6);
