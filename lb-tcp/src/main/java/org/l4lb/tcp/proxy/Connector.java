@@ -11,7 +11,6 @@ import java.net.SocketAddress;
 import org.l4lb.core.config.ProxyProtocol;
 import org.l4lb.core.upstream.ServerState;
 import org.l4lb.tcp.proxyprotocol.ProxyHeaders;
-import org.l4lb.tcp.transport.Transport;
 
 /**
  * Connects a session to a server on the client's event loop; a refused or timed-out connect is
@@ -20,11 +19,11 @@ import org.l4lb.tcp.transport.Transport;
  */
 final class Connector {
 
-    private final Transport transport;
+    private final BackendChannels channels;
     private final WriteBufferWaterMark waterMark;
 
-    Connector(Transport transport, WriteBufferWaterMark waterMark) {
-        this.transport = transport;
+    Connector(BackendChannels channels, WriteBufferWaterMark waterMark) {
+        this.channels = channels;
         this.waterMark = waterMark;
     }
 
@@ -32,37 +31,36 @@ final class Connector {
         if (s.ended()) {
             return;
         }
-        SessionOptions o = s.options;
-        int picks = s.attempt.picks();
+        SessionOptions o = s.options();
+        int picks = s.picks();
         if (picks > 0) {
             boolean triesLeft = o.nextUpstreamTries() == 0 || picks < o.nextUpstreamTries();
-            boolean timeLeft = o.nextUpstreamTimeoutNanos() == 0 || System.nanoTime() - s.started < o.nextUpstreamTimeoutNanos();
+            boolean timeLeft = o.nextUpstreamTimeoutNanos() == 0
+                    || System.nanoTime() - s.startedNanos() < o.nextUpstreamTimeoutNanos();
             if (!triesLeft || !timeLeft) {
                 s.end(SessionEnd.CONNECT_FAILED);
                 return;
             }
-            s.service.retried();
+            s.service().retried();
         }
-        ServerState server = s.upstream.select(s.attempt);
+        ServerState server = s.pick();
         if (server == null) {
             if (picks == 0) {
-                s.service.problem("no-server", "no server can take a session (all down, disabled or full)");
+                s.service().problem("no-server", "no server can take a session (all down, disabled or full)");
             }
             s.end(picks == 0 ? SessionEnd.NO_SERVER : SessionEnd.CONNECT_FAILED);
             return;
         }
-        s.server = server;
         // A channel made and registered by hand rather than by a Bootstrap: a clone per connection
         // copied its option maps and went through the resolver for an address already resolved.
-        SocketAddress address = s.service.addressOf(server);
+        SocketAddress address = s.service().addressOf(server);
         if (address == null) {
             // Removed by a reload between the pick and here: on to the next server.
-            server.release();
-            s.server = null;
+            s.dropPicked();
             connect(s);
             return;
         }
-        Channel backend = transport.newSocketChannel(address);
+        Channel backend = channels.newChannel(address);
         ChannelConfig c = backend.config();
         c.setAutoRead(false);
         c.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
@@ -72,11 +70,11 @@ final class Connector {
         c.setWriteBufferWaterMark(waterMark);
         c.setMessageSizeEstimator(MemorySizeEstimator.INSTANCE);
         c.setConnectTimeoutMillis(o.connectTimeoutMillis());
-        c.setRecvByteBufAllocator(new CountingAllocator(s, false));
+        c.setRecvByteBufAllocator(new CountingAllocator(s, s.server()));
         // After setAutoRead(false), which would clear the interest in reading this presets.
         EpollRegistrationPin.pinReading(backend);
-        s.backend = backend;
-        s.client.eventLoop().register(backend).addListener((ChannelFutureListener) registered -> {
+        s.connecting(backend);
+        s.eventLoop().register(backend).addListener((ChannelFutureListener) registered -> {
             if (!registered.isSuccess()) {
                 failed(s, server, registered.cause());
                 return;
@@ -98,9 +96,7 @@ final class Connector {
             return;
         }
         server.connectFailed(System.nanoTime(), String.valueOf(cause.getMessage()));
-        server.release();
-        s.server = null;
-        s.backend = null;
+        s.dropPicked();
         connect(s);
     }
 
@@ -110,28 +106,11 @@ final class Connector {
             backend.close();
             return;
         }
-        s.connected();
-        if (s.options.proxyProtocol() != ProxyProtocol.OFF) {
+        if (s.options().proxyProtocol() != ProxyProtocol.OFF) {
             backend.pipeline().addLast(HAProxyMessageEncoder.INSTANCE);
-            backend.write(ProxyHeaders.header(s.options.proxyProtocol(), s.clientAddress, s.localAddress));
+            backend.write(ProxyHeaders.header(s.options().proxyProtocol(), s.clientAddress(), s.localAddress()));
             backend.pipeline().remove(HAProxyMessageEncoder.INSTANCE);
         }
-        s.writeEarly(backend);
-        backend.flush();
-        s.client.pipeline().remove(Frontend.NAME);
-        s.relaying = true;
-        s.client.pipeline().addLast("relay", new Relay(s, backend, true));
-        backend.pipeline().addLast("relay", new Relay(s, s.client, false));
-        if (s.options.splice() && EpollSplicer.canSplice(s.client, backend)) {
-            EpollSplicer.start(s);
-        }
-        Session.resumeReading(s.client);
-        backend.config().setAutoRead(true);
-        if (Session.inputShut(s.client)) {
-            // The client sent everything and its FIN while we were connecting: pass the FIN on.
-            s.inputShutdown(true);
-        }
-        s.idleWatch = new IdleWatch(s, s.options.idleTimeoutNanos());
-        s.idleWatch.start();
+        s.relay();
     }
 }

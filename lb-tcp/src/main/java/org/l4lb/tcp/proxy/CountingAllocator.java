@@ -22,11 +22,12 @@ final class CountingAllocator implements RecvByteBufAllocator {
     private static final AdaptiveRecvByteBufAllocator ADAPTIVE = new AdaptiveRecvByteBufAllocator(64, 2048, 256 * 1024);
 
     private final Session session;
-    private final boolean fromClient;
+    private final Side from;
 
-    CountingAllocator(Session session, boolean fromClient) {
+    /** Counts what is read from {@code from}'s channel as that side's bytes. */
+    CountingAllocator(Session session, Side from) {
         this.session = session;
-        this.fromClient = fromClient;
+        this.from = from;
     }
 
     @Override
@@ -46,8 +47,8 @@ final class CountingAllocator implements RecvByteBufAllocator {
         @Override
         public void lastBytesRead(int bytes) {
             // Before the relay starts, a client's reads are its PROXY header, which is not payload.
-            if (bytes > 0 && session.relaying) {
-                session.transferred(fromClient, bytes);
+            if (bytes > 0 && session.relaying()) {
+                session.transferred(from, bytes);
             }
             delegate.lastBytesRead(bytes);
         }

@@ -45,7 +45,7 @@ public final class DataPlane {
         this.transport = transport;
         this.acceptors = acceptors;
         this.workers = workers;
-        this.connector = new Connector(transport, WATER_MARK);
+        this.connector = new Connector(transport::newSocketChannel, WATER_MARK);
     }
 
     public boolean splice() {
@@ -193,7 +193,7 @@ public final class DataPlane {
                         SessionOptions options = service.options();
                         Session session = new Session(service, ch, options);
                         // Before the first read: the transport caches the handle it makes.
-                        ch.config().setRecvByteBufAllocator(new CountingAllocator(session, true));
+                        ch.config().setRecvByteBufAllocator(new CountingAllocator(session, session.client()));
                         if (options.acceptProxy()) {
                             ch.pipeline().addLast(new BareLineFeedCheck());
                             ch.pipeline().addLast(new HAProxyMessageDecoder());

@@ -26,21 +26,22 @@ final class EpollSplicer {
         return client instanceof AbstractEpollStreamChannel && backend instanceof AbstractEpollStreamChannel;
     }
 
-    @SuppressWarnings("deprecation") // spliceTo is deprecated in Netty 4.2, and still its only zero-copy relay
+    /** Splices both ways; the session has marked itself spliced. */
     static void start(Session s) {
-        AbstractEpollStreamChannel client = (AbstractEpollStreamChannel) s.client;
-        AbstractEpollStreamChannel backend = (AbstractEpollStreamChannel) s.backend;
         // spliceTo needs level-triggered epoll, the only mode Netty 4.2 has (EPOLL_MODE is a no-op).
-        s.spliced = true;
+        splice(s, s.client());
+        splice(s, s.server());
+    }
+
+    @SuppressWarnings("deprecation") // spliceTo is deprecated in Netty 4.2, and still its only zero-copy relay
+    private static void splice(Session s, Side from) {
+        Side to = from.peer();
+        AbstractEpollStreamChannel in = (AbstractEpollStreamChannel) from.channel();
+        AbstractEpollStreamChannel out = (AbstractEpollStreamChannel) to.channel();
         // A splice fails when either of its sockets does: the side whose connection is gone reset.
-        client.spliceTo(backend, Integer.MAX_VALUE).addListener((ChannelFutureListener) f -> {
-            if (!f.isSuccess() && !s.finFrom(true)) {
-                s.resetBy(!TcpState.reset(backend));
-            }
-        });
-        backend.spliceTo(client, Integer.MAX_VALUE).addListener((ChannelFutureListener) f -> {
-            if (!f.isSuccess() && !s.finFrom(false)) {
-                s.resetBy(TcpState.reset(client));
+        in.spliceTo(out, Integer.MAX_VALUE).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess() && !from.finished()) {
+                s.resetBy(TcpState.reset(out) ? to : from);
             }
         });
     }

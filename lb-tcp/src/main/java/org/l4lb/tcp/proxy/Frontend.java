@@ -31,8 +31,8 @@ final class Frontend extends ChannelInboundHandlerAdapter {
 
     Frontend(Session session, Connector connector, SessionRegistry registry) {
         this.session = session;
-        this.service = session.service;
-        this.options = session.options;
+        this.service = session.service();
+        this.options = session.options();
         this.connector = connector;
         this.registry = registry;
     }
@@ -42,7 +42,7 @@ final class Frontend extends ChannelInboundHandlerAdapter {
         registry.add(session);
         if (options.acceptProxy()) {
             // Refused unread: anyone else could pick the address that ACLs and limits see.
-            if (refused(options.proxySources().permits(session.clientAddress.getAddress().getAddress())
+            if (refused(options.proxySources().permits(session.clientAddress().getAddress().getAddress())
                     ? null : Refusal.PROXY_UNTRUSTED)) {
                 return;
             }
@@ -51,7 +51,7 @@ final class Frontend extends ChannelInboundHandlerAdapter {
                 return;
             }
             headerTimeout = ctx.executor().schedule(() -> {
-                service.problem("proxy-header-timeout", "no PROXY header from " + Session.text(session.clientAddress) + " in time");
+                service.problem("proxy-header-timeout", "no PROXY header from " + session.clientText() + " in time");
                 session.end(SessionEnd.PROXY_HEADER_TIMEOUT);
             }, options.acceptProxyTimeoutNanos(), TimeUnit.NANOSECONDS);
         } else {
@@ -103,7 +103,7 @@ final class Frontend extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof DecoderException) {
-            service.problem("proxy-header-invalid", "bad PROXY header from " + Session.text(session.clientAddress) + ": " + cause.getMessage());
+            service.problem("proxy-header-invalid", "bad PROXY header from " + session.clientText() + ": " + cause.getMessage());
             session.end(SessionEnd.PROXY_HEADER_INVALID);
             return;
         }
@@ -116,16 +116,13 @@ final class Frontend extends ChannelInboundHandlerAdapter {
 
     private void start() {
         Admission admission = service.admission();
-        InetAddress client = session.clientAddress.getAddress();
+        InetAddress client = session.clientAddress().getAddress();
         if (refused(admission.permits(client) ? null : Refusal.DENIED)
                 || !session.reserved() && refused(session.reserve())
                 || refused(admission.admitClient(client))) {
             return;
         }
-        session.admitted();
-        session.upstream = service.upstream();
-        session.attempt = session.upstream.newAttempt().reset(session.clientAddress.getAddress(),
-                session.clientAddress.getPort());
+        session.admit();
         connector.connect(session);
     }
 
@@ -134,7 +131,7 @@ final class Frontend extends ChannelInboundHandlerAdapter {
         if (why == null) {
             return false;
         }
-        service.refused(why, Session.text(session.clientAddress));
+        service.refused(why, session.clientText());
         session.end(SessionEnd.REFUSED);
         return true;
     }

@@ -20,7 +20,7 @@ final class IdleWatch implements Runnable {
     private ScheduledFuture<?> next;
 
     void start() {
-        next = session.client.eventLoop().schedule(this, idleNanos, TimeUnit.NANOSECONDS);
+        next = session.eventLoop().schedule(this, idleNanos, TimeUnit.NANOSECONDS);
     }
 
     /** Drops the pending check, so ended sessions do not pile up in the event loop's timer queue. */
@@ -35,11 +35,11 @@ final class IdleWatch implements Runnable {
         if (session.ended()) {
             return;
         }
-        long idle = System.nanoTime() - session.lastActivity;
+        long idle = System.nanoTime() - session.lastActivityNanos();
         if (idle >= idleNanos) {
             session.end(SessionEnd.IDLE_TIMEOUT);
         } else {
-            next = session.client.eventLoop().schedule(this, idleNanos - idle, TimeUnit.NANOSECONDS);
+            next = session.eventLoop().schedule(this, idleNanos - idle, TimeUnit.NANOSECONDS);
         }
     }
 }

@@ -29,7 +29,10 @@ final class Leftovers {
         return source instanceof AbstractEpollStreamChannel && source.isOpen();
     }
 
-    static void passOn(Session s, Channel source, Channel peer, boolean fromClient) {
+    /** Reads what {@code from}'s socket still holds and queues it, unflushed, for its peer. */
+    static void passOn(Session s, Side from) {
+        Channel source = from.channel();
+        Channel peer = from.peer().channel();
         FileDescriptor fd = ((UnixChannel) source).fd();
         while (true) {
             ByteBuf buf = source.alloc().directBuffer(CHUNK);
@@ -46,7 +49,7 @@ final class Leftovers {
                 return;
             }
             buf.writerIndex(n);
-            s.transferred(fromClient, n);
+            s.transferred(from, n);
             peer.write(buf, peer.voidPromise());
         }
     }

@@ -40,7 +40,7 @@ final class PassedOnReset {
         // session has ended: its socket is not kept past the limit.
         ch.eventLoop().schedule(() -> resetNow(ch), LIMIT_NANOS, TimeUnit.NANOSECONDS);
         PassedOnReset r = new PassedOnReset(ch);
-        if (Session.nothingToSend(ch)) {
+        if (Side.nothingToSend(ch)) {
             r.check();
         } else {
             ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {

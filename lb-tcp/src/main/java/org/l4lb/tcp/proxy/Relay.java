@@ -7,20 +7,23 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import java.io.IOException;
 
 /**
- * Moves bytes read on one channel to the other with back-pressure: when the other side's outbound
- * buffer passes its high-water mark this side stops reading, and reading resumes when it drains.
- * So a slow reader stalls the fast writer and nothing buffers without bound.
+ * Moves bytes read on one side's channel to the other side's with back-pressure: when the other
+ * side's outbound buffer passes its high-water mark this side stops reading, and reading resumes
+ * when it drains. So a slow reader stalls the fast writer and nothing buffers without bound.
  */
 final class Relay extends ChannelInboundHandlerAdapter {
 
-    private final Session session;
-    private final Channel peer;
-    private final boolean fromClient;
+    static final String NAME = "relay";
 
-    Relay(Session session, Channel peer, boolean fromClient) {
+    private final Session session;
+    private final Side from;
+    private final Channel peer;
+
+    /** Relays what {@code from} sends to its peer, whose channel exists by now. */
+    Relay(Session session, Side from) {
         this.session = session;
-        this.peer = peer;
-        this.fromClient = fromClient;
+        this.from = from;
+        this.peer = from.peer().channel();
     }
 
     @Override
@@ -41,29 +44,29 @@ final class Relay extends ChannelInboundHandlerAdapter {
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         // A spliced session's reading is paced by Netty's splice tasks, which stop and restart it
         // around a full pipe; turning it on here as well would only make it spin on that pipe.
-        if (ctx.channel().isWritable() && !session.ended() && !session.spliced) {
+        if (ctx.channel().isWritable() && !session.ended() && !session.spliced()) {
             // This side drained what the peer sent: let the peer read again.
-            Session.resumeReading(peer);
+            from.peer().resumeReading();
         }
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
-            session.inputShutdown(fromClient);
+            session.inputShutdown(from);
         }
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        session.closed(fromClient);
+        session.closed(from);
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (!(cause instanceof IOException)) {
-            session.service.problem("relay-error", "relay error from " + (fromClient ? "client" : "server") + ": " + cause);
+            session.service().problem("relay-error", "relay error from " + from.name() + ": " + cause);
         }
-        session.resetBy(fromClient);
+        session.resetBy(from);
     }
 }

@@ -5,7 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.EventLoop;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.Socket;
 import io.netty.channel.unix.UnixChannel;
@@ -19,9 +19,9 @@ import org.l4lb.core.balance.Attempt;
 import org.l4lb.core.net.InetLiteral;
 import org.l4lb.core.net.AddressText;
 import org.l4lb.core.upstream.ServerState;
+import org.l4lb.core.upstream.Upstream;
 import org.l4lb.tcp.admission.Refusal;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One client connection and, once connected, its server connection. Every method runs on the
@@ -30,38 +30,46 @@ import org.slf4j.LoggerFactory;
  */
 final class Session {
 
+    /** Where a session is in its life; it only moves forward. */
+    enum Phase {
+        /** Accepted: its PROXY header, ACLs and limits are being checked. */
+        ADMITTING,
+        /** Admitted: a server is being picked and connected, while what the client sends is held. */
+        CONNECTING,
+        /** Connected: bytes move both ways and each side's FIN is passed on. */
+        RELAYING,
+        /** Both connections are closed, or closing, and the session is counted and logged. */
+        ENDED
+    }
 
-    final Service service;
-    final Channel client;
-    final SessionOptions options;
+    private final Service service;
+    private final SessionOptions options;
+    private final Side client;
+    private final Side server;
+    private final long started = System.nanoTime();
+    private Phase phase = Phase.ADMITTING;
     /** The client as strategies, ACLs and logs see it: the PROXY header's source when accepted. */
-    InetSocketAddress clientAddress;
+    private InetSocketAddress clientAddress;
     /** Where the client connected to: the PROXY header's destination when accepted. */
-    InetSocketAddress localAddress;
-    /** The servers this session picks from: the service's when it started, whatever a reload does since. */
-    org.l4lb.core.upstream.Upstream upstream;
+    private InetSocketAddress localAddress;
+    /** The servers this session picks from: the service's when it was admitted, whatever a reload does since. */
+    private Upstream upstream;
     /** The picking state while a server is sought; dropped once connected (tries keeps its count). */
-    Attempt attempt;
+    private Attempt attempt;
     private int tries;
-    ServerState server;
-    Channel backend;
-    final long started = System.nanoTime();
-    long lastActivity = started;
-    long bytesUp;
-    long bytesDown;
-    /** Set when the relay starts; from then on every byte read is payload. */
-    boolean relaying;
+    /** The server picked; the connect to it may still be under way. */
+    private ServerState picked;
+    private long lastActivity = started;
     /** Bytes move by splice(2) rather than through the pipeline. */
-    boolean spliced;
+    private boolean spliced;
     /** Holds a unit of the node's and the service's limit. */
     private boolean reserved;
     /** Holds a unit of its client address's limit and counts as a started session. */
     private boolean admitted;
-    private boolean clientInputShut;
-    private boolean serverInputShut;
+    /** How the session ends when it ends in order: as the side that closed first closed it. */
     private SessionEnd firstClose;
     private SessionEnd end;
-    IdleWatch idleWatch;
+    private IdleWatch idleWatch;
     /** Bytes the client sent before the server connection exists; null without any. */
     private ArrayDeque<ByteBuf> early;
     /** The memory {@link #early} holds, as {@link EarlyDataBudget} counts it. */
@@ -69,14 +77,71 @@ final class Session {
 
     Session(Service service, Channel client, SessionOptions options) {
         this.service = service;
-        this.client = client;
         this.options = options;
+        this.client = Side.clientOf(client);
+        this.server = this.client.peer();
         this.clientAddress = (InetSocketAddress) client.remoteAddress();
         this.localAddress = (InetSocketAddress) client.localAddress();
     }
 
+    Service service() {
+        return service;
+    }
+
+    SessionOptions options() {
+        return options;
+    }
+
+    Phase phase() {
+        return phase;
+    }
+
     boolean ended() {
-        return end != null;
+        return phase == Phase.ENDED;
+    }
+
+    /** The client's connection and, through its peer, the server's. */
+    Side client() {
+        return client;
+    }
+
+    Side server() {
+        return server;
+    }
+
+    /** The loop every method of the session runs on. */
+    EventLoop eventLoop() {
+        return client.channel().eventLoop();
+    }
+
+    InetSocketAddress clientAddress() {
+        return clientAddress;
+    }
+
+    InetSocketAddress localAddress() {
+        return localAddress;
+    }
+
+    /** The client's address as log lines show it. */
+    String clientText() {
+        return text(clientAddress);
+    }
+
+    long startedNanos() {
+        return started;
+    }
+
+    long lastActivityNanos() {
+        return lastActivity;
+    }
+
+    /** Whether what is read from now on is payload: the PROXY header, read before, is not. */
+    boolean relaying() {
+        return phase == Phase.RELAYING;
+    }
+
+    boolean spliced() {
+        return spliced;
     }
 
     /**
@@ -92,21 +157,10 @@ final class Session {
         int cost = EarlyDataBudget.cost(bytes);
         earlyCost += cost;
         boolean withinBudget = options.earlyData().take(cost);
-        if (earlyCost >= client.config().getWriteBufferHighWaterMark() || !withinBudget) {
-            client.config().setAutoRead(false);
+        Channel ch = client.channel();
+        if (earlyCost >= ch.config().getWriteBufferHighWaterMark() || !withinBudget) {
+            ch.config().setAutoRead(false);
         }
-    }
-
-    /** Writes (without flushing) what {@link #holdEarly} held to the new server connection, counted as sent. */
-    void writeEarly(Channel backend) {
-        if (early == null) {
-            return;
-        }
-        for (ByteBuf b; (b = early.poll()) != null; ) {
-            transferred(true, b.readableBytes());
-            backend.write(b);
-        }
-        dropEarly();
     }
 
     /** Gives the held bytes' memory back to the budget; the buffers are written or released. */
@@ -114,15 +168,6 @@ final class Session {
         options.earlyData().give(earlyCost);
         early = null; // null means nothing held
         earlyCost = 0;
-    }
-
-    /**
-     * The server is chosen for good: keeps the count of tries for the access log and lets the
-     * Attempt go (about 280 bytes that an idle session would otherwise hold for its whole life).
-     */
-    void connected() {
-        tries = attempt.picks();
-        attempt = null;
     }
 
     /** Takes its unit of the node's and the service's limit; null when taken, else which is full. */
@@ -136,76 +181,122 @@ final class Session {
         return reserved;
     }
 
-    void admitted() {
+    /**
+     * Admission passed: the session holds its client's unit, counts as started, and seeks a server
+     * among the service's servers as they are now.
+     */
+    void admit() {
         admitted = true;
         service.started();
+        upstream = service.upstream();
+        attempt = upstream.newAttempt().reset(clientAddress.getAddress(), clientAddress.getPort());
+        phase = Phase.CONNECTING;
     }
 
-    void transferred(boolean fromClient, int bytes) {
-        if (fromClient) {
-            bytesUp += bytes;
-        } else {
-            bytesDown += bytes;
+    /** How many servers this session has picked so far. */
+    int picks() {
+        return attempt.picks();
+    }
+
+    /** Picks the next server to try and holds its slot; null when none can take the session. */
+    ServerState pick() {
+        picked = upstream.select(attempt);
+        return picked;
+    }
+
+    /** The connect to the picked server is under way on {@code backend}. */
+    void connecting(Channel backend) {
+        server.channel(backend);
+    }
+
+    /** The picked server is not to be used (its connect failed, or a reload removed it): its slot goes back. */
+    void dropPicked() {
+        picked.release();
+        picked = null;
+        server.channel(null);
+    }
+
+    /**
+     * The server connection is up: what the client sent meanwhile goes first, after whatever the
+     * caller wrote (a PROXY header); then the client's pipeline gives way to the relay, both sides
+     * read, and a FIN the client sent while connecting is passed on.
+     */
+    void relay() {
+        Channel backend = server.channel();
+        Channel ch = client.channel();
+        // The server is chosen for good: the Attempt goes (about 280 bytes that an idle session
+        // would otherwise hold for its whole life), its count of tries stays for the access log.
+        tries = attempt.picks();
+        attempt = null;
+        phase = Phase.RELAYING;
+        if (early != null) {
+            for (ByteBuf b; (b = early.poll()) != null; ) {
+                transferred(client, b.readableBytes());
+                backend.write(b);
+            }
+            dropEarly();
         }
+        backend.flush();
+        ch.pipeline().remove(Frontend.NAME);
+        ch.pipeline().addLast(Relay.NAME, new Relay(this, client));
+        backend.pipeline().addLast(Relay.NAME, new Relay(this, server));
+        if (options.splice() && EpollSplicer.canSplice(ch, backend)) {
+            spliced = true;
+            EpollSplicer.start(this);
+        }
+        client.resumeReading();
+        backend.config().setAutoRead(true);
+        if (client.inputShut()) {
+            // The client sent everything and its FIN while we were connecting: pass the FIN on.
+            inputShutdown(client);
+        }
+        idleWatch = new IdleWatch(this, options.idleTimeoutNanos());
+        idleWatch.start();
+    }
+
+    /** {@code bytes} came from {@code from}: counted for the session, its server and its idle time. */
+    void transferred(Side from, int bytes) {
+        from.read(bytes);
         // Live, so /metrics shows the bytes of long sessions while they run.
-        server.addBytes(fromClient ? bytes : 0, fromClient ? 0 : bytes);
+        if (from == client) {
+            picked.addBytes(bytes, 0);
+        } else {
+            picked.addBytes(0, bytes);
+        }
         lastActivity = System.nanoTime();
     }
 
-    /** Turns reading back on, unless that side already sent its FIN (epoll refuses to watch it then). */
-    static void resumeReading(Channel ch) {
-        if (ch.isActive() && !(ch instanceof DuplexChannel d && d.isInputShutdown())) {
-            ch.config().setAutoRead(true);
-        }
-    }
-
-    /** Whether that side's FIN has come and been passed on, and with it all it will ever send. */
-    boolean finFrom(boolean fromClient) {
-        return fromClient ? clientInputShut : serverInputShut;
-    }
-
-    static boolean inputShut(Channel ch) {
-        return ch instanceof DuplexChannel d && d.isInputShutdown();
-    }
-
     /** A FIN arrived from one side: pass it on once what came before it is written, keep the other way open. */
-    void inputShutdown(boolean fromClient) {
+    void inputShutdown(Side from) {
         if (ended()) {
             // A reset ended it: Netty shuts the input after the read error that reported it.
             return;
         }
-        Channel source = fromClient ? client : backend;
-        if (!spliced && !finFrom(!fromClient) && TcpState.reset(source)) {
+        Channel source = from.channel();
+        if (!spliced && !from.peer().finished() && TcpState.reset(source)) {
             // A reset whose error a failed read or write already took reads as the end of input:
             // it is still a reset to pass on. A connection can only end in order once this side
             // has had our FIN (the other side's, passed on); before that, a closed socket was reset.
-            resetBy(fromClient);
+            resetBy(from);
             return;
         }
         if (firstClose == null) {
-            firstClose = SessionEnd.closedBy(fromClient);
+            firstClose = from.closedEnd();
         }
-        Channel peer = fromClient ? backend : client;
-        if (spliced && peer != null && peer.isActive() && !ended()) {
+        Side to = from.peer();
+        if (spliced && to.active()) {
             // Copy what the kernel still holds behind the FIN now, queued behind the splices
             // already on their way to the peer; the FIN follows once all of it is written.
-            Leftovers.passOn(this, source, peer, fromClient);
+            Leftovers.passOn(this, from);
         }
-        passFinOn(fromClient, peer);
-    }
-
-    private void passFinOn(boolean fromClient, Channel peer) {
-        if (fromClient) {
-            clientInputShut = true;
-        } else {
-            serverInputShut = true;
-        }
-        if (clientInputShut && serverInputShut) {
+        from.finish();
+        if (from.peer().finished()) {
             end(firstClose);
             return;
         }
-        if (peer != null && peer.isActive()) {
-            if (nothingToSend(peer)) {
+        if (to.active()) {
+            Channel peer = to.channel();
+            if (Side.nothingToSend(peer)) {
                 shutOutput(peer);
             } else {
                 peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
@@ -248,24 +339,23 @@ final class Session {
      * One side reset: what it sent before the reset and what the kernel still holds of it goes on to
      * the other side first, then the reset (see {@link PassedOnReset}).
      */
-    void resetBy(boolean fromClient) {
+    void resetBy(Side from) {
         if (ended()) {
             return;
         }
-        Channel source = fromClient ? client : backend;
-        Channel peer = fromClient ? backend : client;
+        Channel source = from.channel();
         // Read directly only from a socket whose connection is gone: nothing can make that read wait.
-        if (relaying && peer != null && peer.isActive() && source != null && Leftovers.readable(source)
+        if (relaying() && from.peer().active() && source != null && Leftovers.readable(source)
                 && TcpState.reset(source)) {
-            Leftovers.passOn(this, source, peer, fromClient);
-            peer.flush();
+            Leftovers.passOn(this, from);
+            from.peer().channel().flush();
         }
-        end(SessionEnd.resetBy(fromClient));
+        end(from.resetEnd());
     }
 
     /** A channel closed: the session ends as the side that closed first ended it. */
-    void closed(boolean fromClient) {
-        end(firstClose != null ? firstClose : SessionEnd.closedBy(fromClient));
+    void closed(Side side) {
+        end(firstClose != null ? firstClose : side.closedEnd());
     }
 
     /**
@@ -273,9 +363,10 @@ final class Session {
      * releases the server slot and the admission units, counts and logs it.
      */
     void end(SessionEnd why) {
-        if (end != null) {
+        if (ended()) {
             return;
         }
+        phase = Phase.ENDED;
         end = why;
         if (idleWatch != null) {
             idleWatch.cancel();
@@ -286,17 +377,17 @@ final class Session {
             }
             dropEarly();
         }
-        Channel toReset = switch (why) {
-            case CLIENT_RESET -> backend;
+        Side toReset = switch (why) {
+            case CLIENT_RESET -> server;
             case SERVER_RESET, PROXY_HEADER_INVALID -> client;
             default -> null;
         };
-        close(client, client == toReset);
-        if (backend != null) {
-            close(backend, backend == toReset);
+        close(client.channel(), client == toReset);
+        if (server.channel() != null) {
+            close(server.channel(), server == toReset);
         }
-        if (server != null) {
-            server.release();
+        if (picked != null) {
+            picked.release();
         }
         if (admitted) {
             service.admission().release(clientAddress.getAddress());
@@ -308,9 +399,15 @@ final class Session {
         Logger access = options.accessLog();
         if (access != null && access.isInfoEnabled()) {
             access.info("{} {} -> {} tries={} up={} down={} time={}ms end={}", service.name(), text(clientAddress),
-                    server == null ? "-" : server.name(), attempt == null ? tries : attempt.picks(), bytesUp, bytesDown,
+                    picked == null ? "-" : picked.name(), attempt == null ? tries : attempt.picks(),
+                    client.bytesRead(), server.bytesRead(),
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), why.label());
         }
+    }
+
+    /** How it ended; null while open. */
+    SessionEnd end() {
+        return end;
     }
 
     private static void close(Channel ch, boolean reset) {
@@ -320,7 +417,7 @@ final class Session {
         if (reset) {
             // What the other side did to us, after what it sent before.
             PassedOnReset.resetOnceDelivered(ch);
-        } else if (nothingToSend(ch)) {
+        } else if (Side.nothingToSend(ch)) {
             // An empty write to a channel whose output is shut fails with an exception, and its
             // stack trace was a few per cent of the CPU per new connection.
             ch.close();
@@ -330,15 +427,7 @@ final class Session {
         }
     }
 
-    static boolean nothingToSend(Channel ch) {
-        if (ch instanceof DuplexChannel duplex && duplex.isOutputShutdown()) {
-            return true;
-        }
-        ChannelOutboundBuffer queued = ch.unsafe().outboundBuffer();
-        return queued == null || queued.totalPendingWriteBytes() == 0;
-    }
-
-    static String text(InetSocketAddress a) {
+    private static String text(InetSocketAddress a) {
         if (a == null) {
             return "-";
         }

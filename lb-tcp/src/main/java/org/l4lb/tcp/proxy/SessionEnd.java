@@ -22,16 +22,6 @@ public enum SessionEnd {
         this.reset = reset;
     }
 
-    /** The orderly end of a session whose client (or server) closed first. */
-    static SessionEnd closedBy(boolean fromClient) {
-        return fromClient ? CLIENT_CLOSED : SERVER_CLOSED;
-    }
-
-    /** The end of a session whose client (or server) reset. */
-    static SessionEnd resetBy(boolean fromClient) {
-        return fromClient ? CLIENT_RESET : SERVER_RESET;
-    }
-
     public String label() {
         return label;
     }

@@ -10,7 +10,7 @@ public final class SessionRegistry {
 
     void add(Session s) {
         open.add(s);
-        s.client.closeFuture().addListener(f -> open.remove(s));
+        s.client().channel().closeFuture().addListener(f -> open.remove(s));
     }
 
     public int size() {
@@ -21,7 +21,7 @@ public final class SessionRegistry {
     public int size(Service service) {
         int n = 0;
         for (Session s : open) {
-            if (s.service == service) {
+            if (s.service() == service) {
                 n++;
             }
         }
@@ -31,8 +31,8 @@ public final class SessionRegistry {
     /** Ends the open sessions of a service a reload removed, once its shutdown-timeout passed. */
     public void endAll(Service service) {
         for (Session s : open) {
-            if (s.service == service) {
-                s.client.eventLoop().execute(() -> s.end(SessionEnd.SHUTDOWN));
+            if (s.service() == service) {
+                s.eventLoop().execute(() -> s.end(SessionEnd.SHUTDOWN));
             }
         }
     }
@@ -40,7 +40,7 @@ public final class SessionRegistry {
     /** Ends every open session (shutdown-timeout passed). */
     public void endAll() {
         for (Session s : open) {
-            s.client.eventLoop().execute(() -> s.end(SessionEnd.SHUTDOWN));
+            s.eventLoop().execute(() -> s.end(SessionEnd.SHUTDOWN));
         }
     }
 }
