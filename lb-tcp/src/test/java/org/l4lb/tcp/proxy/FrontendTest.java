@@ -16,6 +16,11 @@ import org.l4lb.tcp.admission.Refusal;
 /** The first handler of a client, on in-memory channels: what it holds, refuses and hands on. */
 class FrontendTest {
 
+    /** One server, clients that come through a proxy on this host. */
+    private static final String BEHIND_A_PROXY = "servers = [\"127.0.0.1:9001\"]\n accept-proxy = true\n"
+            + " accept-proxy-from = [\"127.0.0.1\"]";
+    private static final byte[] HEADER = "PROXY TCP4 192.0.2.7 198.51.100.1 5555 443\r\n".getBytes(US_ASCII);
+
     @TempDir
     Path dir;
 
@@ -59,24 +64,20 @@ class FrontendTest {
 
     @Test
     void aProxyHeaderGivesTheAddressThatTheServerIsToldOf() throws Exception {
-        Sessions t = new Sessions(dir, "servers = [\"127.0.0.1:9001\"]\n accept-proxy = true\n"
-                + " accept-proxy-from = [\"127.0.0.1\"]\n proxy-protocol = v1");
+        Sessions t = new Sessions(dir, BEHIND_A_PROXY + "\n proxy-protocol = v1");
         TestChannel client = TestChannel.accepted("127.0.0.1", 50000);
         Session s = t.accept(client, new HAProxyMessageDecoder());
         byte[] payload = random(10_000);
-        client.writeInbound(Unpooled.wrappedBuffer(concat(
-                "PROXY TCP4 192.0.2.7 198.51.100.1 5555 443\r\n".getBytes(US_ASCII), payload)));
+        client.writeInbound(Unpooled.wrappedBuffer(concat(HEADER, payload)));
 
         assertThat(s.clientAddress().getAddress().getHostAddress()).isEqualTo("192.0.2.7");
         assertThat(s.clientAddress().getPort()).isEqualTo(5555);
-        assertThat(t.backend(0).written()).isEqualTo(concat(
-                "PROXY TCP4 192.0.2.7 198.51.100.1 5555 443\r\n".getBytes(US_ASCII), payload));
+        assertThat(t.backend(0).written()).isEqualTo(concat(HEADER, payload));
     }
 
     @Test
     void aClientWithoutItsHeaderInTimeIsEndedAndItsPlaceGoesBack() throws Exception {
-        Sessions t = new Sessions(dir, "servers = [\"127.0.0.1:9001\"]\n accept-proxy = true\n"
-                + " accept-proxy-from = [\"127.0.0.1\"]\n accept-proxy-timeout = 5s\n max-connections = 1");
+        Sessions t = new Sessions(dir, BEHIND_A_PROXY + "\n accept-proxy-timeout = 5s\n max-connections = 1");
         TestChannel silent = TestChannel.accepted("127.0.0.1", 50000);
         Session s = t.accept(silent, new HAProxyMessageDecoder());
         silent.freezeTime();
