@@ -301,6 +301,7 @@ public final class HaNode implements AutoCloseable {
         haThread.awaitTermination(2, TimeUnit.SECONDS);
         vips.close();
         notifier.close();
+        tracking.close();
         machine.closed();
     }
 }

@@ -11,6 +11,7 @@ import java.util.List;
  * @param bind this node's cluster endpoint
  * @param trackServices services whose having no eligible server lowers the priority
  * @param trackServiceWeight priority change while a tracked service has no eligible server; 0 forces FAULT
+ * @param trackInterfaces interfaces whose link going down, or losing its addresses, lowers the priority
  * @param flowHandoff on a planned move the old master keeps serving its open connections, the new
  *     master passing it their packets (nftables)
  * @param flowHandoffTimeout how long a master that was preempted keeps serving its open connections
@@ -39,6 +40,7 @@ public record HaConfig(
         List<String> trackServices,
         int trackServiceWeight,
         List<TrackScriptConfig> trackScripts,
+        List<TrackInterfaceConfig> trackInterfaces,
         int nice,
         int warmUpConnections) {
 
@@ -47,5 +49,6 @@ public record HaConfig(
         peers = List.copyOf(peers);
         trackServices = List.copyOf(trackServices);
         trackScripts = List.copyOf(trackScripts);
+        trackInterfaces = List.copyOf(trackInterfaces);
     }
 }

@@ -2,11 +2,13 @@ package org.l4lb.core.config;
 
 import org.l4lb.core.net.InetLiteral;
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigValueType;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -62,6 +64,15 @@ final class HaReader {
         List<String> trackServices = r.strings("track-services");
         int trackServiceWeight = r.intIn("track-service-weight", -254, 254);
         List<TrackScriptConfig> scripts = r.list("track-scripts", "a list of objects", this::trackScript);
+        int trackInterfaceWeight = r.intIn("track-interface-weight", -254, 254);
+        List<TrackInterfaceConfig> interfaces = r.list("track-interfaces", "a list of interface names or objects",
+                item -> trackInterface(item, trackInterfaceWeight));
+        Set<String> seen = new HashSet<>();
+        for (TrackInterfaceConfig t : interfaces) {
+            if (!seen.add(t.name())) {
+                r.problem("track-interfaces", "tracks interface '" + t.name() + "' twice");
+            }
+        }
         int nice = r.intIn("nice", -20, 19);
         int warmUp = r.intIn("warm-up-connections", 0, 1_000_000);
 
@@ -84,7 +95,7 @@ final class HaReader {
         }
         return new HaConfig(enabled, group, priority, advert, preempt, preemptDelay, iface, vips, peers, bind, secret,
                 insecure, notifyScript, vipManager, garpRepeat, garpInterval, flowHandoff,
-                flowHandoffTimeout, trackServices, trackServiceWeight, scripts, nice, warmUp);
+                flowHandoffTimeout, trackServices, trackServiceWeight, scripts, interfaces, nice, warmUp);
     }
 
     private TrackScriptConfig trackScript(ConfigReader.Item item) {
@@ -101,6 +112,32 @@ final class HaReader {
             t.problem("command", "a track script needs a command");
         }
         return s;
+    }
+
+    /** "eth1", or { name = "eth1", weight = -30 } with the weight falling back to {@code weight}. */
+    private TrackInterfaceConfig trackInterface(ConfigReader.Item item, int weight) {
+        String name;
+        int w = weight;
+        if (item.value() instanceof ConfigObject obj) {
+            Config c = obj.toConfig().withFallback(ConfigFactory.parseMap(Map.of("name", "", "weight", weight)));
+            ConfigReader t = new ConfigReader(c, item.path(), obj.origin(), r.problems());
+            t.unknownKeys(obj, Set.of("name", "weight"));
+            name = t.string("name");
+            w = t.intIn("weight", -254, 254);
+        } else if (item.value().valueType() == ConfigValueType.STRING) {
+            name = String.valueOf(item.value().unwrapped());
+        } else {
+            r.problems().add(item.value().origin(), item.path(), "expected an interface name or { name, weight }, got "
+                    + ConfigReader.render(item.value()));
+            return null;
+        }
+        // Linux's limit (IFNAMSIZ less its NUL); '/' and blanks cannot be in a name.
+        if (name.isEmpty() || name.length() > 15 || !name.chars().allMatch(ch -> ch > ' ' && ch != '/' && ch != ':')) {
+            r.problems().add(item.value().origin(), item.path(), "'" + name + "' is not an interface name (1 to 15"
+                    + " characters, no blank, '/' or ':')");
+            return null;
+        }
+        return new TrackInterfaceConfig(name, w);
     }
 
     private static boolean isVirtualIp(String s) {

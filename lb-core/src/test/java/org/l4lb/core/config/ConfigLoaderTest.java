@@ -341,6 +341,31 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void trackedInterfacesAreNamesOrObjectsWithTheirWeight() throws Exception {
+        LbConfig c = load(SVC + "ha.track-interface-weight = -40\n"
+                + "ha.track-interfaces = [eth1, { name = bond0, weight = -10 }, { name = eth2 }]\n");
+        assertThat(c.ha().trackInterfaces()).containsExactly(new TrackInterfaceConfig("eth1", -40),
+                new TrackInterfaceConfig("bond0", -10), new TrackInterfaceConfig("eth2", -40));
+        assertThat(load(SVC).ha().trackInterfaces()).isEmpty();
+        assertThat(load(SVC + "ha.track-interfaces = [eth1]\n").ha().trackInterfaces())
+                .as("keepalived's default: a failing interface means FAULT").containsExactly(new TrackInterfaceConfig("eth1", 0));
+    }
+
+    @Test
+    void aTrackedInterfaceNeedsAnInterfaceName() throws Exception {
+        assertThat(problems(SVC + "ha.track-interfaces = [\"eth 1\", { name = averyveryverylongname }, eth1, eth1, 3,"
+                + " { nmae = eth2 }, [eth3]]\nha.track-interface-weight = 300\n")).containsExactly(
+                "node.conf:2: ha.track-interfaces[0]: 'eth 1' is not an interface name (1 to 15 characters, no blank, '/' or ':')",
+                "node.conf:2: ha.track-interfaces[1]: 'averyveryverylongname' is not an interface name (1 to 15 characters, no blank, '/' or ':')",
+                "node.conf:2: ha.track-interfaces[4]: expected an interface name or { name, weight }, got number 3",
+                "node.conf:2: ha.track-interfaces[5].nmae: unknown key 'nmae'; did you mean 'name'?",
+                "node.conf:2: ha.track-interfaces[5]: '' is not an interface name (1 to 15 characters, no blank, '/' or ':')",
+                "node.conf:2: ha.track-interfaces[6]: expected an interface name or { name, weight }, got a list",
+                "node.conf:2: ha.track-interfaces: tracks interface 'eth1' twice",
+                "node.conf:3: ha.track-interface-weight: must be between -254 and 254, got 300");
+    }
+
+    @Test
     void trackScriptNeedsACommand() throws Exception {
         assertThat(problems(SVC + "ha.track-scripts = [{ name = gw, weigth = -20 }]\n")).containsExactly(
                 "node.conf:2: ha.track-scripts[0].weigth: unknown key 'weigth'; did you mean 'weight'?",

@@ -1,14 +1,17 @@
 package org.l4lb.ha.track;
 
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.l4lb.core.config.TrackInterfaceConfig;
 import org.l4lb.core.config.TrackScriptConfig;
 import org.l4lb.ha.instance.PriorityInputs;
 import org.l4lb.ha.command.Commands;
@@ -16,10 +19,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * keepalived's {@code track_script} and tracked services: each failing check adds its weight to
- * the priority (usually a negative one), or, with weight 0, forces FAULT. Recovers by itself.
+ * keepalived's {@code track_script}, {@code track_interface} and tracked services: each failing
+ * check adds its weight to the priority (usually a negative one), or, with weight 0, forces FAULT.
+ * Recovers by itself.
  */
-public final class Tracking implements PriorityInputs {
+public final class Tracking implements PriorityInputs, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Tracking.class);
 
@@ -36,6 +40,10 @@ public final class Tracking implements PriorityInputs {
     private volatile List<Check> checks = List.of();
     /** The scripts' scheduled runs, to stop those a reload drops. */
     private final Map<ScriptCheck, ScheduledFuture<?>> runs = new HashMap<>();
+    /** The tracked interfaces, judged again on each change the kernel reports. */
+    private volatile List<InterfaceCheck> interfaces = List.of();
+    /** Runs while an interface is tracked. */
+    private LinkMonitor monitor;
 
     /** A tracked service: fails while it has no eligible server. */
     public record ServiceTrack(String name, int weight, BooleanSupplier hasEligibleServer) {
@@ -55,7 +63,28 @@ public final class Tracking implements PriorityInputs {
      */
     public synchronized void replace(List<ServiceTrack> services, List<TrackScriptConfig> scripts, Commands commands,
             ScheduledExecutorService timer) {
-        List<Check> next = new ArrayList<>();
+        replace(services, scripts, List.of(), Set.of(), commands, timer);
+    }
+
+    /**
+     * As {@link #replace(List, List, Commands, ScheduledExecutorService)}, and tracks these
+     * interfaces, whose addresses count but for {@code virtualIps}. Each is judged before the swap;
+     * the link monitor runs while there is one.
+     */
+    public synchronized void replace(List<ServiceTrack> services, List<TrackScriptConfig> scripts,
+            List<TrackInterfaceConfig> links, Set<InetAddress> virtualIps, Commands commands, ScheduledExecutorService timer) {
+        List<InterfaceCheck> nextLinks = new ArrayList<>();
+        for (TrackInterfaceConfig c : links) {
+            nextLinks.add(new InterfaceCheck(c, virtualIps));
+        }
+        if (!nextLinks.isEmpty() && monitor == null) {
+            monitor = LinkMonitor.start(this::judgeLinks);
+        } else if (nextLinks.isEmpty() && monitor != null) {
+            monitor.close();
+            monitor = null;
+        }
+        interfaces = List.copyOf(nextLinks);
+        List<Check> next = new ArrayList<>(nextLinks);
         services.forEach(t -> next.add(serviceCheck(t)));
         Map<TrackScriptConfig, ScriptCheck> kept = new HashMap<>();
         for (ScriptCheck c : runs.keySet()) {
@@ -108,6 +137,21 @@ public final class Tracking implements PriorityInputs {
         next.add(check);
         checks = List.copyOf(next);
         runs.put(check, timer.scheduleWithFixedDelay(check::run, 0, c.interval().toMillis(), TimeUnit.MILLISECONDS));
+    }
+
+    private void judgeLinks() {
+        for (InterfaceCheck c : interfaces) {
+            c.judge();
+        }
+    }
+
+    /** Stops the link monitor. */
+    @Override
+    public synchronized void close() {
+        if (monitor != null) {
+            monitor.close();
+            monitor = null;
+        }
     }
 
     /** Priority after tracking, kept within 1..254 as keepalived does. */

@@ -9,6 +9,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.l4lb.core.config.TrackInterfaceConfig;
 import org.l4lb.core.config.TrackScriptConfig;
 import org.l4lb.ha.command.Commands;
 
@@ -109,6 +110,25 @@ class TrackingTest {
             Thread.sleep(100);
             assertThat(gwRuns.get()).as("a dropped script stops running").isLessThanOrEqualTo(gwAt + 1);
             assertThat(t.effective(100)).isEqualTo(100);
+        } finally {
+            timer.shutdownNow();
+        }
+    }
+
+    @Test
+    void trackedInterfacesLowerThePriorityOrForceFaultAndGoAwayOnReplace() throws Exception {
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+        try (Tracking t = new Tracking()) {
+            t.replace(List.of(), List.of(), List.of(new TrackInterfaceConfig("lo", -50), new TrackInterfaceConfig("l4lbnone0", -30)),
+                    java.util.Set.of(), Commands.SYSTEM, timer);
+            assertThat(t.effective(150)).as("lo is fine, the missing one lowers it").isEqualTo(120);
+            assertThat(t.fault()).isNull();
+            t.replace(List.of(), List.of(), List.of(new TrackInterfaceConfig("l4lbnone0", 0)), java.util.Set.of(),
+                    Commands.SYSTEM, timer);
+            assertThat(t.fault()).isEqualTo("interface l4lbnone0");
+            t.replace(List.of(), List.of(), Commands.SYSTEM, timer);
+            assertThat(t.fault()).isNull();
+            assertThat(t.effective(150)).isEqualTo(150);
         } finally {
             timer.shutdownNow();
         }

@@ -5,14 +5,18 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
 import java.util.function.IntSupplier;
 import org.l4lb.core.config.HaConfig;
 import org.l4lb.core.config.HostPort;
+import org.l4lb.core.config.TrackInterfaceConfig;
+import org.l4lb.core.net.InetLiteral;
 import org.l4lb.core.time.Ticker;
 import org.l4lb.ha.HaNode;
 import org.l4lb.ha.track.Tracking;
@@ -88,10 +92,12 @@ public final class HaSupport {
             changes.add("ha: virtual-ips " + a.virtualIps() + " -> " + b.virtualIps());
         }
         if (!a.trackServices().equals(b.trackServices()) || a.trackServiceWeight() != b.trackServiceWeight()
-                || !a.trackScripts().equals(b.trackScripts())) {
+                || !a.trackScripts().equals(b.trackScripts()) || !a.trackInterfaces().equals(b.trackInterfaces())
+                || !b.trackInterfaces().isEmpty() && !a.virtualIps().equals(b.virtualIps())) {
             track(node.tracking(), b, services);
             changes.add("ha: tracking services " + b.trackServices() + " (weight " + b.trackServiceWeight() + "), "
-                    + b.trackScripts().size() + " script(s)");
+                    + b.trackScripts().size() + " script(s), interfaces "
+                    + b.trackInterfaces().stream().map(TrackInterfaceConfig::name).toList());
         }
         return changes;
     }
@@ -103,7 +109,17 @@ public final class HaSupport {
             tracked.add(new Tracking.ServiceTrack(name, ha.trackServiceWeight(),
                     () -> services.apply(name).map(s -> s.upstream().hasEligible()).orElse(false)));
         }
-        tracking.replace(tracked, ha.trackScripts(), Commands.SYSTEM, SCRIPTS);
+        tracking.replace(tracked, ha.trackScripts(), ha.trackInterfaces(), virtualIps(ha), Commands.SYSTEM, SCRIPTS);
+    }
+
+    /** The VIPs as addresses: a master holds them, so they never prove a tracked link has an address of its own. */
+    private static Set<InetAddress> virtualIps(HaConfig ha) {
+        Set<InetAddress> out = new HashSet<>();
+        for (String v : ha.virtualIps()) {
+            int slash = v.indexOf('/');
+            out.add(InetLiteral.parse(slash < 0 ? v : v.substring(0, slash)));
+        }
+        return out;
     }
 
     /** The address that breaks priority ties: the bind address, or this host's when bound to all. */

@@ -723,6 +723,65 @@ class NetnsDrillIT {
         }
     }
 
+    /**
+     * keepalived's track_interface: both nodes track a second link (up0), taken on by a reload.
+     * When lb1's loses its carrier, lb1 goes to FAULT at once, not after adverts are missed (it
+     * still sends them), and lb2 takes the VIP; when the carrier is back, lb1 takes it back as in
+     * every failback. Both moves are planned ones (lb1 still talks to lb2): no connection fails,
+     * none open at a move breaks.
+     */
+    @Test
+    @Order(9)
+    void aTrackedLinkWithoutCarrierHandsTheVipOver() throws Exception {
+        trackUplinks();
+        Run w = drill("tracked link: no carrier", () -> net.uplinkCarrier("lb1", false), () -> net.uplinkCarrier("lb1", true));
+        assertThat(lb1.log()).contains("HA: tracked interface up0 failing (down or no carrier)")
+                .contains("HA: tracked interface up0 recovered");
+        assertMovedWithoutLoss(w);
+    }
+
+    /** The same when the tracked link keeps its carrier and loses its address. */
+    @Test
+    @Order(10)
+    void aTrackedLinkWithoutAddressHandsTheVipOver() throws Exception {
+        trackUplinks();
+        Run w = drill("tracked link: no address", () -> net.uplinkAddress("lb1", "10.99.1.11", false),
+                () -> net.uplinkAddress("lb1", "10.99.1.11", true));
+        assertThat(lb1.log()).contains("HA: tracked interface up0 failing (no address)");
+        assertMovedWithoutLoss(w);
+    }
+
+    /** A node in FAULT for a tracked link can still talk to the other: the VIP moves as in a planned move. */
+    private static void assertMovedWithoutLoss(Run w) {
+        assertThat(w.flipTimes(w.faultAt(), w.healAt())).as("flips of the client's ARP entry at the fault").hasSize(1);
+        assertThat(Attempts.failedIn(w.attempts(), w.faultAt(), w.healAt())).as("connections failed at the fault").isEmpty();
+        assertThat(w.acrossFault().ok()).as("a connection open at the fault goes on: " + w.acrossFault().text()).isTrue();
+        assertThat(w.acrossFault().via()).as("the node that was master carried it to its end").isEqualTo("10.99.0.11");
+    }
+
+    /** Both nodes track up0 from the next reload on (and in every later drill). */
+    private static void trackUplinks() throws Exception {
+        steady();
+        String track = "track-interfaces = [up0]";
+        if (read(lb1.config).contains(track)) {
+            return;
+        }
+        int reloads = count(lb1, "reload done") + count(lb2, "reload done");
+        List<String> vip = List.of(Topology.VIP + "/24");
+        lb2.rewrite(config("lb2", "10.99.0.12", 100, vip, "1s", track));
+        lb1.rewrite(config("lb1", "10.99.0.11", 150, vip, "1s", track));
+        lb2.signal("HUP");
+        lb1.signal("HUP");
+        await(() -> {
+            try {
+                return count(lb1, "reload done") + count(lb2, "reload done") == reloads + 2;
+            } catch (IOException e) {
+                return false;
+            }
+        }, 10_000, "both nodes reloaded");
+        assertThat(lb1.log()).contains("interfaces [up0]");
+    }
+
     private static final java.util.regex.Pattern TRANSITION = java.util.regex.Pattern.compile("HA: (INIT|BACKUP|MASTER|FAULT) -> ");
 
     /** How many HA state transitions {@code n} has logged. */

@@ -29,6 +29,8 @@ final class Topology implements AutoCloseable {
         host("lb2", "10.99.0.12");
         // A third node's place: the one with the wrong secret.
         host("lb3", "10.99.0.13");
+        uplink("lb1", "10.99.1.11");
+        uplink("lb2", "10.99.1.12");
         host("be1", "10.99.0.21");
         host("be2", "10.99.0.22");
         host("cl", "10.99.0.31");
@@ -51,6 +53,29 @@ final class Topology implements AutoCloseable {
         Sh.must("ip", "-n", sw, "link", "set", "v-" + host, "master", "br0", "up");
         Sh.must("ip", "-n", ns, "addr", "add", address + "/24", "dev", "eth0");
         Sh.must("ip", "-n", ns, "link", "set", "eth0", "up");
+    }
+
+    /**
+     * A second link of an LB node, for track-interfaces: {@code up0}, a veth whose peer
+     * ({@code up0p}) stays in the same namespace, so that downing the peer takes up0's carrier away
+     * as a pulled cable or a dead switch port would.
+     */
+    private void uplink(String host, String address) {
+        String ns = ns(host);
+        Sh.must("ip", "-n", ns, "link", "add", "up0", "type", "veth", "peer", "name", "up0p");
+        Sh.must("ip", "-n", ns, "addr", "add", address + "/24", "dev", "up0");
+        Sh.must("ip", "-n", ns, "link", "set", "up0p", "up");
+        Sh.must("ip", "-n", ns, "link", "set", "up0", "up");
+    }
+
+    /** Gives the uplink's carrier back, or takes it away (its peer up or down). */
+    void uplinkCarrier(String host, boolean on) {
+        Sh.must("ip", "-n", ns(host), "link", "set", "up0p", on ? "up" : "down");
+    }
+
+    /** Adds the uplink's address back, or removes it. */
+    void uplinkAddress(String host, String address, boolean on) {
+        Sh.must("ip", "-n", ns(host), "addr", on ? "add" : "del", address + "/24", "dev", "up0");
     }
 
     /**
