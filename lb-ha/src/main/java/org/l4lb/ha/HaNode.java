@@ -21,6 +21,8 @@ import org.l4lb.ha.instance.Effects;
 import org.l4lb.ha.instance.ElectionMachine;
 import org.l4lb.ha.instance.Notifier;
 import org.l4lb.ha.sched.HaThreads;
+import org.l4lb.ha.sync.StickySync;
+import org.l4lb.ha.sync.StickyTables;
 import org.l4lb.ha.track.Tracking;
 import org.l4lb.ha.command.Commands;
 import org.l4lb.ha.vip.VipController;
@@ -53,6 +55,8 @@ public final class HaNode implements AutoCloseable {
     private ScheduledFuture<?> ticks;
     private java.util.concurrent.Future<?> prepared;
     private volatile boolean closed;
+    /** Null unless a service keeps persistence bindings for the other members. */
+    private volatile StickySync sticky;
 
     /**
      * @param releaseGrace how long a node that lost the role keeps the VIPs while the new master's
@@ -86,6 +90,18 @@ public final class HaNode implements AutoCloseable {
             @Override
             public void view(View view) {
                 onHaThread(() -> machine.onView(view, ticker.nanos()));
+                StickySync s = sticky;
+                if (s != null) {
+                    s.view(view);
+                }
+            }
+
+            @Override
+            public void bindings(Address from, byte[] batch) {
+                StickySync s = sticky;
+                if (s != null) {
+                    s.received(from, batch);
+                }
             }
 
             @Override
@@ -211,6 +227,15 @@ public final class HaNode implements AutoCloseable {
     }
 
     /**
+     * Keeps the other members' persistence tables in step with these: what is bound here reaches
+     * them within {@code interval}, a member that joins gets them all, and what the others bind is
+     * learned here. Before {@link #start()}.
+     */
+    public void replicate(StickyTables tables, Duration interval) {
+        sticky = new StickySync(tables, link::sendBindings, interval);
+    }
+
+    /**
      * Builds the cluster stack on the HA thread while the caller goes on (the node warms its data
      * path up meanwhile); {@link #start()} waits for it.
      */
@@ -237,6 +262,10 @@ public final class HaNode implements AutoCloseable {
                 scheduleTicks();
                 return null;
             }).get();
+            StickySync s = sticky;
+            if (s != null) {
+                s.start();
+            }
         } catch (ExecutionException e) {
             throw e.getCause() instanceof Exception c ? c : e;
         }
@@ -297,6 +326,10 @@ public final class HaNode implements AutoCloseable {
         // The channel first: JGroups delivers on its own threads until it is closed, and each
         // delivery queues work on the HA thread.
         link.close();
+        StickySync s = sticky;
+        if (s != null) {
+            s.close();
+        }
         haThread.shutdownNow();
         haThread.awaitTermination(2, TimeUnit.SECONDS);
         vips.close();

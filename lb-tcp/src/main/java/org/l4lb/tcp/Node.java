@@ -103,7 +103,7 @@ public final class Node implements NodeState {
             }
             services = made;
             if (config.ha().enabled()) {
-                ha = HaSupport.create(config.ha(), name(), this::service, this::openSessions);
+                ha = HaSupport.create(config.ha(), name(), this::service, this::services, this::openSessions);
             }
             metrics = new Metrics(services(), ha);
             for (Service s : made.values()) {

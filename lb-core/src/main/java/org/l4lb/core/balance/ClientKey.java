@@ -22,6 +22,19 @@ final class ClientKey {
         length = len;
     }
 
+    /** The address bytes it was set from. */
+    byte[] bytes() {
+        byte[] out = new byte[length];
+        for (int i = length - 1; i >= 0; i--) {
+            if (i < 8) {
+                out[i] = (byte) (high >>> (8 * (Math.min(length, 8) - 1 - i)));
+            } else {
+                out[i] = (byte) (low >>> (8 * (length - 1 - i)));
+            }
+        }
+        return out;
+    }
+
     ClientKey copy() {
         ClientKey k = new ClientKey();
         k.high = high;

@@ -1,9 +1,13 @@
 package org.l4lb.core.balance;
 
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 
 /**
  * Source-address persistence over any strategy (LVS {@code persistence_timeout}, HAProxy
@@ -20,10 +24,29 @@ public final class Persistence {
     private final Candidate[] servers;
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
+    private final Map<String, Integer> indexByName = new HashMap<>();
+    /**
+     * Entries bound or seen again since the last {@link #drainTouched}, while another node keeps a
+     * copy of the table; bounded as the table is (an entry is in it once).
+     */
+    private final Set<Entry> touched = new LinkedHashSet<>();
+    private volatile boolean recording;
 
     private static final class Entry {
+        final ClientKey key;
         Candidate server;
         long seen;
+
+        Entry(ClientKey key) {
+            this.key = key;
+        }
+    }
+
+    /**
+     * A binding as another node learns it: the client's address, its server's name, and how long
+     * ago it was last seen (the nodes' clocks need not agree).
+     */
+    public record Binding(byte[] client, String server, long ageNanos) {
     }
 
     /** @param servers every server of the upstream, indexed as in the attempts' tried sets */
@@ -32,6 +55,7 @@ public final class Persistence {
         this.timeoutNanos = timeoutNanos;
         for (int i = 0; i < servers.length; i++) {
             indexOf.put(servers[i], i);
+            indexByName.put(servers[i].name(), i);
         }
         this.table = new LinkedHashMap<>(16, 0.75f, true) {
             private static final long serialVersionUID = 1L;
@@ -69,18 +93,30 @@ public final class Persistence {
      */
     public void carry(Persistence previous) {
         Map<ClientKey, Entry> kept = new LinkedHashMap<>();
+        java.util.List<Entry> stillToSend = new java.util.ArrayList<>();
+        boolean wasRecording;
         synchronized (previous.table) {
+            wasRecording = previous.recording;
             for (Map.Entry<ClientKey, Entry> e : previous.table.entrySet()) {
                 if (indexOf.containsKey(e.getValue().server)) {
-                    Entry copy = new Entry();
+                    Entry copy = new Entry(e.getKey());
                     copy.server = e.getValue().server;
                     copy.seen = e.getValue().seen;
                     kept.put(e.getKey(), copy);
+                    if (previous.touched.contains(e.getValue())) {
+                        stillToSend.add(copy);
+                    }
                 }
             }
         }
         synchronized (table) {
             table.putAll(kept);
+            // Another node keeps a copy: this table goes on recording, and what the previous one
+            // had not sent yet is sent from here.
+            if (wasRecording) {
+                recording = true;
+                touched.addAll(stillToSend);
+            }
         }
     }
 
@@ -89,11 +125,88 @@ public final class Persistence {
         synchronized (table) {
             Entry e = table.get(a.clientKey);
             if (e == null) {
-                e = new Entry();
-                table.put(a.clientKey.copy(), e);
+                ClientKey key = a.clientKey.copy();
+                e = new Entry(key);
+                table.put(key, e);
             }
             e.server = servers[index];
             e.seen = now;
+            if (recording) {
+                touched.add(e);
+            }
+        }
+    }
+
+    /**
+     * From now on, records the entries that are bound or seen again, for {@link #drainTouched}
+     * (another node keeps a copy of this table); or stops and forgets them.
+     */
+    public void recording(boolean on) {
+        synchronized (table) {
+            recording = on;
+            if (!on) {
+                touched.clear();
+            }
+        }
+    }
+
+    /** Hands over the entries bound or seen again since the last call, and forgets them. */
+    public void drainTouched(long now, Consumer<Binding> to) {
+        Entry[] drained;
+        synchronized (table) {
+            drained = touched.toArray(new Entry[0]);
+            touched.clear();
+            for (int i = 0; i < drained.length; i++) {
+                Entry e = drained[i];
+                // Copied under the lock: the event loops go on binding meanwhile.
+                Entry copy = new Entry(e.key);
+                copy.server = e.server;
+                copy.seen = e.seen;
+                drained[i] = copy;
+            }
+        }
+        for (Entry e : drained) {
+            if (now - e.seen <= timeoutNanos) {
+                to.accept(new Binding(e.key.bytes(), e.server.name(), now - e.seen));
+            }
+        }
+    }
+
+    /** Hands over every entry still within its timeout: the table for a node that joins. */
+    public void snapshot(long now, Consumer<Binding> to) {
+        java.util.List<Binding> all = new java.util.ArrayList<>();
+        synchronized (table) {
+            for (Entry e : table.values()) {
+                if (now - e.seen <= timeoutNanos) {
+                    all.add(new Binding(e.key.bytes(), e.server.name(), now - e.seen));
+                }
+            }
+        }
+        all.forEach(to);
+    }
+
+    /**
+     * Takes a binding another node made or saw, unless this table saw that client more recently
+     * or has no server of that name (another configuration): the client is then balanced afresh.
+     */
+    public void learn(Binding b, long now) {
+        Integer index = indexByName.get(b.server());
+        if (index == null || b.ageNanos() > timeoutNanos || b.client().length == 0 || b.client().length > 16) {
+            return;
+        }
+        ClientKey key = new ClientKey();
+        key.set(b.client(), b.client().length);
+        long seen = now - Math.max(0, b.ageNanos());
+        synchronized (table) {
+            Entry e = table.get(key);
+            if (e == null) {
+                e = new Entry(key);
+                table.put(key, e);
+            } else if (e.seen - seen > 0) {
+                return;
+            }
+            e.server = servers[index];
+            e.seen = seen;
         }
     }
 

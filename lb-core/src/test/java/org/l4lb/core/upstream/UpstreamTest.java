@@ -13,6 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.l4lb.core.Fixtures;
 import org.l4lb.core.balance.Attempt;
+import org.l4lb.core.balance.Persistence;
 import org.l4lb.core.config.BalanceConfig;
 import org.l4lb.core.config.HashKey;
 import org.l4lb.core.config.ServiceConfig;
@@ -282,6 +283,55 @@ class UpstreamTest {
             up.select(up.newAttempt().reset(client(c), c)).release();
         }
         assertThat(up.persistence().orElseThrow().size()).isEqualTo(2);
+    }
+
+    @Test
+    void anotherNodeLearnsTheBindingsAndKeepsEachClientOnItsServer() throws Exception {
+        BalanceConfig sticky = new BalanceConfig(Strategy.RANDOM_TWO, HashKey.SOURCE_IP, false, Duration.ofSeconds(60), 1000);
+        ServiceConfig sc = Fixtures.service(sticky, Fixtures.server("10.0.0.1:80", 1), Fixtures.server("10.0.0.2:80", 1),
+                Fixtures.server("10.0.0.3:80", 1));
+        Upstream master = Upstream.create(sc, clock, log);
+        FakeTicker otherClock = new FakeTicker();
+        otherClock.advance(Duration.ofHours(5));
+        Upstream backup = Upstream.create(sc, otherClock, log);
+        Persistence from = master.persistence().orElseThrow();
+        Persistence to = backup.persistence().orElseThrow();
+        from.recording(true);
+        Map<InetAddress, String> bound = new LinkedHashMap<>();
+        for (int c = 1; c <= 100; c++) {
+            InetAddress a = c % 2 == 0 ? client(c) : InetAddress.getByName("2001:db8::" + Integer.toHexString(c));
+            ServerState s = master.select(master.newAttempt().reset(a, c));
+            s.release();
+            bound.put(a, s.name());
+        }
+        clock.advance(Duration.ofSeconds(20));
+        List<Persistence.Binding> sent = new ArrayList<>();
+        from.drainTouched(clock.nanos(), sent::add);
+        assertThat(sent).hasSize(100);
+        assertThat(sent).allSatisfy(b -> assertThat(b.ageNanos()).isEqualTo(Duration.ofSeconds(20).toNanos()));
+        from.drainTouched(clock.nanos(), b -> {
+            throw new AssertionError("sent twice: " + b);
+        });
+        sent.forEach(b -> to.learn(b, otherClock.nanos()));
+
+        for (Map.Entry<InetAddress, String> e : bound.entrySet()) {
+            ServerState s = backup.select(backup.newAttempt().reset(e.getKey(), 7));
+            s.release();
+            assertThat(s.name()).as("client " + e.getKey()).isEqualTo(e.getValue());
+        }
+        Upstream joiner = Upstream.create(sc, otherClock, log);
+        Persistence joined = joiner.persistence().orElseThrow();
+        List<Persistence.Binding> all = new ArrayList<>();
+        from.snapshot(clock.nanos(), all::add);
+        assertThat(all).hasSize(100);
+        all.forEach(b -> joined.learn(b, otherClock.nanos()));
+        assertThat(joined.size()).isEqualTo(100);
+        // Learned 20 s old: 41 s more and the copy has expired, as the original has.
+        otherClock.advance(Duration.ofSeconds(41));
+        joiner.select(joiner.newAttempt().reset(bound.keySet().iterator().next(), 8)).release();
+        assertThat(joined.misses()).as("expired as on the node that bound it").isEqualTo(1);
+        to.learn(new Persistence.Binding(client(1).getAddress(), "10.0.0.9:80", 0), otherClock.nanos());
+        assertThat(to.size()).as("a server this node does not have").isEqualTo(100);
     }
 
     @Test

@@ -17,6 +17,8 @@ import org.slf4j.LoggerFactory;
 public final class ClusterLink implements Receiver, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterLink.class);
+    /** The first byte of a message of persistence bindings; an advert's is its version, 2. */
+    public static final byte BINDINGS = 'B';
 
     /** Called on JGroups' threads: pass the event on, do not work there. */
     public interface Listener {
@@ -29,6 +31,10 @@ public final class ClusterLink implements Receiver, AutoCloseable {
          * another one, or changed on the way. {@code notice}: that node's answer to ours.
          */
         void stranger(String sender, boolean notice);
+
+        /** A batch of persistence bindings from another member, undecoded. */
+        default void bindings(Address from, byte[] batch) {
+        }
     }
 
     private final ClusterSettings settings;
@@ -92,6 +98,25 @@ public final class ClusterLink implements Receiver, AutoCloseable {
         }
     }
 
+    /**
+     * Sends a batch of persistence bindings to every other member: unlike an advert, reliably and
+     * in order, since each batch holds bindings no later one repeats.
+     */
+    public void sendBindings(byte[] batch) {
+        JChannel ch = channel;
+        if (ch == null || !ch.isConnected()) {
+            return;
+        }
+        try {
+            Message m = new BytesMessage(null, batch);
+            // Not to this node itself: it made them.
+            m.setFlag(Message.TransientFlag.DONT_LOOPBACK);
+            ch.send(m);
+        } catch (Exception e) {
+            LOG.debug("HA: persistence bindings not sent: {}", e.getMessage());
+        }
+    }
+
     /** The channel itself, for tests that cut the link inside the stack. */
     public JChannel channel() {
         return channel;
@@ -112,9 +137,14 @@ public final class ClusterLink implements Receiver, AutoCloseable {
         if (from == null || ch == null || from.equals(ch.getAddress())) {
             return;
         }
+        byte[] data = msg.getArray();
+        if (data != null && data.length > 0 && data[0] == BINDINGS) {
+            listener.bindings(from, data);
+            return;
+        }
         Advert advert;
         try {
-            advert = Advert.decode(msg.getArray());
+            advert = Advert.decode(data);
         } catch (IOException | RuntimeException e) {
             LOG.warn("HA: dropped a message from {} that is no advert: {}", from, e.getMessage());
             return;

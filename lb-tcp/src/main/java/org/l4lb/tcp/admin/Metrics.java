@@ -88,6 +88,10 @@ public final class Metrics {
                 .description("Client sessions open now").register(registry));
         m.add(FunctionCounter.builder("l4lb.service.sessions", svc, Service::totalSessions).tags(t)
                 .description("Client sessions admitted").register(registry));
+        m.add(Gauge.builder("l4lb.service.persistence.entries", svc,
+                        s -> s.upstream().persistence().map(p -> p.size()).orElse(0))
+                .tags(t).description("Clients persistence binds to a server, learned from other members included")
+                .register(registry));
         m.add(FunctionCounter.builder("l4lb.service.retries", svc, Service::retries).tags(t)
                 .description("Connects retried on another server (next-upstream)").register(registry));
         for (Refusal r : Refusal.values()) {

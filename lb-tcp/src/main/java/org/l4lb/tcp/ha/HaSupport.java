@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 import org.l4lb.core.config.HaConfig;
 import org.l4lb.core.config.HostPort;
 import org.l4lb.core.config.TrackInterfaceConfig;
@@ -43,12 +44,16 @@ public final class HaSupport {
         return t;
     });
 
+    /** How long a binding waits, at most, before it goes to the other members. */
+    private static final Duration BINDINGS_INTERVAL = Duration.ofMillis(500);
+
     /**
      * @param services the running service of a name, looked up each time a tracked service is
      *     asked about (a reload may replace it)
+     * @param all the running services, whose persistence bindings the other members keep a copy of
      */
     public static HaNode create(HaConfig ha, String nodeName, Function<String, Optional<Service>> services,
-            IntSupplier openSessions) throws UnknownHostException {
+            Supplier<List<Service>> all, IntSupplier openSessions) throws UnknownHostException {
         InetSocketAddress bind = socket(ha.bind());
         List<InetSocketAddress> peers = new ArrayList<>();
         for (HostPort p : ha.peers()) {
@@ -66,6 +71,7 @@ public final class HaSupport {
         HaNode node = new HaNode(settings, nodeId(bind), ha.priority(), ha.preempt(), ha.preemptDelay(), vips, grace,
                 ha.flowHandoffTimeout(), openSessions, tracking, ha.notifyScript(), ha.nice(), Ticker.SYSTEM);
         track(tracking, ha, services);
+        node.replicate(new ServiceBindings(all, services), BINDINGS_INTERVAL);
         return node;
     }
 
