@@ -782,6 +782,130 @@ class NetnsDrillIT {
         assertThat(lb1.log()).contains("interfaces [up0]");
     }
 
+    /**
+     * Three nodes in one group, and sticky clients across a failover through the VIP: lb3 joins
+     * the pair with the right secret and priority 120, 200 client addresses are bound by
+     * persistence through lb1, and lb1 is killed. lb3, the next by priority, takes the VIP, and
+     * at least 99 % of the clients reach the server they had through it (the bindings were
+     * replicated). lb1 restarted takes the VIP back; lb2 stays backup all along.
+     */
+    @Test
+    @Order(16)
+    void threeNodesKeepStickyClientsAcrossAFailover() throws Exception {
+        String threePeers = "peers = [\"10.99.0.11:7800\", \"10.99.0.12:7800\", \"10.99.0.13:7800\"]";
+        List<String> vip = List.of(Topology.VIP + "/24");
+        for (String host : List.of("lb1", "lb2", "lb3")) {
+            // The clients' addresses are one hop away, behind cl.
+            Sh.must("ip", "-n", net.ns(host), "route", "replace", "10.99.4.0/24", "via", "10.99.0.31");
+        }
+        for (int i = 1; i <= STICKY_CLIENTS; i++) {
+            Sh.must("ip", "-n", net.ns("cl"), "addr", "add", "10.99.4." + i + "/32", "dev", "eth0");
+        }
+        List<Process> stickyBackends = new ArrayList<>();
+        for (String be : List.of("be1", "be2")) {
+            Path out = dir.resolve(be + "-sticky.out");
+            stickyBackends.add(new ProcessBuilder(DrillKit.inNamespace(net.ns(be), DrillBackend.class, "8082", be))
+                    .redirectErrorStream(true).redirectOutput(out.toFile()).start());
+            await(() -> read(out).contains("ready"), 30_000, be + "'s sticky backend started");
+        }
+        DrillNode lb3 = new DrillNode("lb3-member", net.ns("lb3"), dir, sticky(config("lb3", "10.99.0.13", 120, vip, "1s", "")
+                .replace("peers = [\"10.99.0.11:7800\", \"10.99.0.12:7800\"]", threePeers)));
+        try {
+            lb1.kill();
+            lb2.kill();
+            lb1.rewrite(sticky(config("lb1", "10.99.0.11", 150).replace("peers = [\"10.99.0.11:7800\", \"10.99.0.12:7800\"]",
+                    threePeers)));
+            lb2.rewrite(sticky(config("lb2", "10.99.0.12", 100).replace("peers = [\"10.99.0.11:7800\", \"10.99.0.12:7800\"]",
+                    threePeers)));
+            steady();
+            lb3.start();
+            await(() -> read(lb3.log).contains("-> BACKUP"), 60_000, "lb3 joins as backup");
+            assertThat(net.announcesVip("lb1") && !net.holdsVip("lb2") && !net.holdsVip("lb3")).as("lb1 the only VIP holder")
+                    .isTrue();
+
+            Map<String, String> before = stickyRun();
+            assertThat(before).as("clients served").hasSize(STICKY_CLIENTS);
+            assertThat(before.values()).as("through lb1").allMatch(v -> v.endsWith(" via 10.99.0.11"));
+            assertThat(before.values().stream().map(v -> v.split(" ")[0]).distinct().count()).as("over both servers")
+                    .isEqualTo(2);
+            await(() -> persistenceEntries("lb3") >= STICKY_CLIENTS, 10_000, "lb3 learned the bindings");
+
+            long killedAt = System.currentTimeMillis();
+            lb1.kill();
+            await(() -> net.announcesVip("lb3"), 5_000, "lb3, the next by priority, takes over");
+            System.out.println("drill three nodes: lb3 holds the VIP " + (System.currentTimeMillis() - killedAt)
+                    + " ms after lb1 was killed");
+            assertThat(net.holdsVip("lb2")).as("lb2 stays backup").isFalse();
+            Map<String, String> after = stickyRun();
+            int same = 0;
+            for (Map.Entry<String, String> e : before.entrySet()) {
+                String now = after.getOrDefault(e.getKey(), "");
+                assertThat(now).as(e.getKey() + " served through lb3").endsWith(" via 10.99.0.13");
+                if (now.split(" ")[0].equals(e.getValue().split(" ")[0])) {
+                    same++;
+                }
+            }
+            System.out.println("drill three nodes: " + same + " of " + STICKY_CLIENTS + " clients on the same server after the failover");
+            assertThat(same).as("clients on the same server after the failover").isGreaterThanOrEqualTo(STICKY_CLIENTS * 99 / 100);
+
+            lb1.start();
+            await(() -> net.announcesVip("lb1") && !net.holdsVip("lb3") && !net.holdsVip("lb2"), 60_000,
+                    "lb1 takes the VIP back from lb3");
+        } finally {
+            lb3.kill();
+            stickyBackends.forEach(Process::destroyForcibly);
+            lb1.rewrite(config("lb1", "10.99.0.11", 150));
+            lb2.rewrite(config("lb2", "10.99.0.12", 100));
+        }
+    }
+
+    private static final int STICKY_CLIENTS = 200;
+
+    /** The drill's config with a service whose clients persistence binds, over two named backends. */
+    private static String sticky(String config) {
+        return config.replace("services.echo {", """
+                services.sticky {
+                  listen = ["0.0.0.0:90"]
+                  servers = ["10.99.0.21:8082", "10.99.0.22:8082"]
+                  strategy = random-two
+                  persistence-timeout = 10m
+                  health-check { interval = 500ms, timeout = 300ms }
+                }
+                services.echo {""");
+    }
+
+    /** Each client address once through the VIP: what answered it ("be1 via 10.99.0.11"), by address. */
+    private static Map<String, String> stickyRun() throws Exception {
+        Path out = dir.resolve("sticky-" + System.nanoTime() + ".out");
+        Process p = new ProcessBuilder(DrillKit.inNamespace(net.ns("cl"), org.l4lb.drillkit.DrillStickyClients.class,
+                Topology.VIP, "90", "10.99.4", Integer.toString(STICKY_CLIENTS))).redirectErrorStream(true)
+                .redirectOutput(out.toFile()).start();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("the sticky clients ended").isTrue();
+        Map<String, String> served = new java.util.LinkedHashMap<>();
+        for (String line : Files.readAllLines(out)) {
+            int space = line.indexOf(' ');
+            if (line.startsWith("10.99.4.") && !line.contains(" ERR ")) {
+                served.put(line.substring(0, space), line.substring(space + 1));
+            } else if (line.contains(" ERR ")) {
+                System.out.println("  sticky client failed: " + line);
+            }
+        }
+        return served;
+    }
+
+    /** The node's persistence table size, read from its /metrics inside its namespace. */
+    private static int persistenceEntries(String host) {
+        Sh.Result r = Sh.run("ip", "netns", "exec", net.ns(host), "bash", "-c",
+                "exec 3<>/dev/tcp/127.0.0.1/9090 && printf 'GET /metrics HTTP/1.0\\r\\n\\r\\n' >&3 && cat <&3");
+        int n = 0;
+        for (String line : r.out().split("\n")) {
+            if (line.startsWith("l4lb_service_persistence_entries{") && line.contains("service=\"sticky\"")) {
+                n = (int) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return n;
+    }
+
     private static final java.util.regex.Pattern TRANSITION = java.util.regex.Pattern.compile("HA: (INIT|BACKUP|MASTER|FAULT) -> ");
 
     /** How many HA state transitions {@code n} has logged. */
