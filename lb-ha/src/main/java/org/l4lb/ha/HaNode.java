@@ -85,6 +85,10 @@ public final class HaNode implements AutoCloseable {
             @Override
             public void advert(Address from, Advert advert) {
                 onHaThread(() -> machine.onAdvert(from, advert, ticker.nanos()));
+                StickySync s = sticky;
+                if (s != null) {
+                    s.advert(from, advert.takesBindings());
+                }
             }
 
             @Override
@@ -232,7 +236,7 @@ public final class HaNode implements AutoCloseable {
      * learned here. Before {@link #start()}.
      */
     public void replicate(StickyTables tables, Duration interval) {
-        sticky = new StickySync(tables, link::sendBindings, interval);
+        sticky = new StickySync(tables, link::sendBindings, link::address, interval);
     }
 
     /**

@@ -19,6 +19,7 @@ import java.util.function.Consumer;
 public final class Persistence {
 
     private final long timeoutNanos;
+    private final int maxEntries;
     private final Map<ClientKey, Entry> table;
     private final Map<Candidate, Integer> indexOf = new IdentityHashMap<>();
     private final Candidate[] servers;
@@ -53,6 +54,7 @@ public final class Persistence {
     public Persistence(Candidate[] servers, long timeoutNanos, int maxEntries) {
         this.servers = servers.clone();
         this.timeoutNanos = timeoutNanos;
+        this.maxEntries = maxEntries;
         for (int i = 0; i < servers.length; i++) {
             indexOf.put(servers[i], i);
             indexByName.put(servers[i].name(), i);
@@ -131,7 +133,9 @@ public final class Persistence {
             }
             e.server = servers[index];
             e.seen = now;
-            if (recording) {
+            // Bounded as the table is: past the bound within one interval, a binding goes out when
+            // its client comes again (or in the table a joining member is sent).
+            if (recording && touched.size() < maxEntries) {
                 touched.add(e);
             }
         }

@@ -335,6 +335,25 @@ class UpstreamTest {
     }
 
     @Test
+    void whatWaitsToBeSentIsBoundedAsTheTableIs() throws Exception {
+        BalanceConfig sticky = new BalanceConfig(Strategy.ROUND_ROBIN, HashKey.SOURCE_IP, false, Duration.ofSeconds(60), 2);
+        Upstream up = Upstream.create(Fixtures.service(sticky, Fixtures.server("10.0.0.1:80", 1),
+                Fixtures.server("10.0.0.2:80", 1)), clock, log);
+        Persistence p = up.persistence().orElseThrow();
+        p.recording(true);
+        for (int c = 1; c <= 50; c++) {
+            up.select(up.newAttempt().reset(client(c), c)).release();
+        }
+        List<Persistence.Binding> sent = new ArrayList<>();
+        p.drainTouched(clock.nanos(), sent::add);
+        assertThat(sent).hasSize(2);
+        p.recording(false);
+        up.select(up.newAttempt().reset(client(60), 60)).release();
+        p.drainTouched(clock.nanos(), sent::add);
+        assertThat(sent).as("nothing recorded once off").hasSize(2);
+    }
+
+    @Test
     void drainingServerStillTakesClientsPersistenceBindsToIt() throws Exception {
         BalanceConfig sticky = new BalanceConfig(Strategy.ROUND_ROBIN, HashKey.SOURCE_IP, false, Duration.ofSeconds(60), 100);
         Upstream up = Upstream.create(Fixtures.service(sticky, Fixtures.server("10.0.0.1:80", 1),

@@ -19,11 +19,19 @@ import org.l4lb.ha.election.NodeId;
  * @param handingOff the node stepped down and still serves the connections open on the VIPs
  * @param advertMillis the sender's advert interval, so that a receiver judges its adverts fresh by
  *     it while a reload changes the interval node by node; 0 from a node too old to send it
+ * @param takesBindings the sender keeps copies of the others' persistence bindings; false from a
+ *     node too old to, which is sent none (it would log each batch as a message it cannot read)
  */
 public record Advert(NodeId id, String name, int priority, int effective, HaState state, boolean fault, long sequence,
-        String handoffAddress, boolean handingOff, long advertMillis) {
+        String handoffAddress, boolean handingOff, long advertMillis, boolean takesBindings) {
 
     private static final int VERSION = 2;
+
+    /** An advert of this version, which takes bindings. */
+    public Advert(NodeId id, String name, int priority, int effective, HaState state, boolean fault, long sequence,
+            String handoffAddress, boolean handingOff, long advertMillis) {
+        this(id, name, priority, effective, state, fault, sequence, handoffAddress, handingOff, advertMillis, true);
+    }
 
     /** The sender as the election sees it. */
     public Member member(boolean fresh) {
@@ -50,6 +58,7 @@ public record Advert(NodeId id, String name, int priority, int effective, HaStat
             // Last, and only read when present: a node of the version before reads up to here and
             // ignores the rest, so both can be in one group during an upgrade.
             out.writeLong(advertMillis);
+            out.writeBoolean(takesBindings);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -76,10 +85,11 @@ public record Advert(NodeId id, String name, int priority, int effective, HaStat
         String handoffAddress = in.readUTF();
         boolean handingOff = in.readBoolean();
         long advertMillis = in.available() >= Long.BYTES ? in.readLong() : 0;
+        boolean takesBindings = in.available() >= 1 && in.readBoolean();
         if (state >= HaState.values().length) {
             throw new IOException("unknown state " + state);
         }
         return new Advert(new NodeId(text, new BigInteger(addr), port), name, priority, effective,
-                HaState.values()[state], fault, sequence, handoffAddress, handingOff, advertMillis);
+                HaState.values()[state], fault, sequence, handoffAddress, handingOff, advertMillis, takesBindings);
     }
 }

@@ -103,12 +103,17 @@ public final class ClusterLink implements Receiver, AutoCloseable {
      * in order, since each batch holds bindings no later one repeats.
      */
     public void sendBindings(byte[] batch) {
+        sendBindings(null, batch);
+    }
+
+    /** As {@link #sendBindings(byte[])}, to one member ({@code to}), or to all for null. */
+    public void sendBindings(Address to, byte[] batch) {
         JChannel ch = channel;
         if (ch == null || !ch.isConnected()) {
             return;
         }
         try {
-            Message m = new BytesMessage(null, batch);
+            Message m = new BytesMessage(to, batch);
             // Not to this node itself: it made them.
             m.setFlag(Message.TransientFlag.DONT_LOOPBACK);
             ch.send(m);

@@ -9,7 +9,10 @@ import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 import org.jgroups.Address;
 import org.jgroups.View;
 import org.l4lb.ha.cluster.ClusterLink;
@@ -19,9 +22,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps the other members' persistence tables in step with this node's (HAProxy's {@code peers},
  * LVS's sync daemon): every interval, the bindings made or seen again since the last are sent in
- * batches; a member that joins is sent every binding; what the others send is learned. All of it
- * runs on a thread of its own: the event loops only mark what they bound, and the HA thread never
- * waits for a table.
+ * batches; a member is sent every binding once its first advert says it takes them; what the
+ * others send is learned. While a member of an older version is in the view (an upgrade), none
+ * is sent to the group: it keeps what waits, bounded, for when it has gone. All of it runs on a
+ * thread of its own: the event loops only mark what they bound, and the HA thread never waits
+ * for a table.
  */
 public final class StickySync implements AutoCloseable {
 
@@ -30,15 +35,23 @@ public final class StickySync implements AutoCloseable {
     private static final long SNAPSHOT_PACE_MILLIS = 5;
 
     private final StickyTables tables;
-    private final Consumer<byte[]> send;
+    private final BiConsumer<Address, byte[]> send;
+    private final Supplier<Address> self;
     private final ScheduledThreadPoolExecutor thread;
     private final long intervalMillis;
-    private Set<Address> members = Set.of();
+    /** The others in the current view. */
+    private Set<Address> others = Set.of();
+    /** Whether each member said, in its adverts, that it takes bindings. */
+    private final Map<Address, Boolean> takes = new HashMap<>();
 
-    /** @param send hands a batch to every other member, reliably and in order */
-    public StickySync(StickyTables tables, Consumer<byte[]> send, Duration interval) {
+    /**
+     * @param send hands a batch to one member, or to every other for null, reliably and in order
+     * @param self this node's address in the group
+     */
+    public StickySync(StickyTables tables, BiConsumer<Address, byte[]> send, Supplier<Address> self, Duration interval) {
         this.tables = tables;
         this.send = send;
+        this.self = self;
         this.intervalMillis = Math.max(1, interval.toMillis());
         this.thread = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "l4lb-sticky");
@@ -52,14 +65,25 @@ public final class StickySync implements AutoCloseable {
         thread.scheduleWithFixedDelay(this::sendTouched, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
     }
 
-    /** A new view: a member this node has not seen before gets the whole table. On any thread. */
+    /** A new view: who the others are now. On any thread. */
     public void view(View v) {
         run(() -> {
             Set<Address> now = new HashSet<>(v.getMembers());
-            boolean someoneNew = now.size() > 1 && !members.containsAll(now);
-            members = now;
-            if (someoneNew) {
-                sendSnapshot();
+            now.remove(self.get());
+            others = now;
+            takes.keySet().retainAll(now);
+        });
+    }
+
+    /**
+     * What a member's advert says: a member heard to take bindings for the first time (it joined,
+     * or it was upgraded) is sent the whole table. On any thread.
+     */
+    public void advert(Address from, boolean takesBindings) {
+        run(() -> {
+            Boolean before = takes.put(from, takesBindings);
+            if (takesBindings && !Boolean.TRUE.equals(before)) {
+                sendSnapshot(from);
             }
         });
     }
@@ -87,6 +111,10 @@ public final class StickySync implements AutoCloseable {
 
     private void sendTouched() {
         try {
+            if (!others.isEmpty() && !others.stream().allMatch(a -> Boolean.TRUE.equals(takes.get(a)))) {
+                // Someone who cannot read them (yet): what waits stays for later.
+                return;
+            }
             List<BindingBatch.Item> batch = new ArrayList<>();
             tables.drainTouched((service, b) -> {
                 batch.add(new BindingBatch.Item(service, b));
@@ -100,7 +128,7 @@ public final class StickySync implements AutoCloseable {
         }
     }
 
-    private void sendSnapshot() {
+    private void sendSnapshot(Address to) {
         List<BindingBatch.Item> all = new ArrayList<>();
         tables.snapshot((service, b) -> all.add(new BindingBatch.Item(service, b)));
         int batches = 0;
@@ -113,16 +141,16 @@ public final class StickySync implements AutoCloseable {
                     return;
                 }
             }
-            send.accept(BindingBatch.encode(all.subList(from, Math.min(all.size(), from + BindingBatch.MAX_ENTRIES))));
+            send.accept(to, BindingBatch.encode(all.subList(from, Math.min(all.size(), from + BindingBatch.MAX_ENTRIES))));
         }
         if (!all.isEmpty()) {
-            LOG.info("HA: sent {} persistence binding(s) to the group for a member that joined", all.size());
+            LOG.info("HA: sent {} persistence binding(s) to {}, which joined", all.size(), to);
         }
     }
 
     private void flush(List<BindingBatch.Item> batch) {
         if (!batch.isEmpty()) {
-            send.accept(BindingBatch.encode(batch));
+            send.accept(null, BindingBatch.encode(batch));
             batch.clear();
         }
     }

@@ -24,7 +24,18 @@ class AdvertTest {
     @Test
     void oneFromTheVersionWithoutTheIntervalStillReads() throws Exception {
         byte[] bytes = advert(3000).encode();
-        byte[] older = Arrays.copyOf(bytes, bytes.length - Long.BYTES);
-        assertThat(Advert.decode(older)).isEqualTo(advert(0));
+        byte[] older = Arrays.copyOf(bytes, bytes.length - Long.BYTES - 1);
+        Advert a = advert(0);
+        assertThat(Advert.decode(older)).isEqualTo(new Advert(a.id(), a.name(), a.priority(), a.effective(), a.state(), a.fault(),
+                a.sequence(), a.handoffAddress(), a.handingOff(), 0, false));
+    }
+
+    @Test
+    void oneFromTheVersionWithoutBindingsTakesNone() throws Exception {
+        assertThat(advert(3000).takesBindings()).as("this version's").isTrue();
+        byte[] bytes = advert(3000).encode();
+        Advert older = Advert.decode(Arrays.copyOf(bytes, bytes.length - 1));
+        assertThat(older.advertMillis()).isEqualTo(3000);
+        assertThat(older.takesBindings()).isFalse();
     }
 }

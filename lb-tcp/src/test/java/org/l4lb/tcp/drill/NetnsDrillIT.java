@@ -745,8 +745,8 @@ class NetnsDrillIT {
     @Order(10)
     void aTrackedLinkWithoutAddressHandsTheVipOver() throws Exception {
         trackUplinks();
-        Run w = drill("tracked link: no address", () -> net.uplinkAddress("lb1", "10.99.1.11", false),
-                () -> net.uplinkAddress("lb1", "10.99.1.11", true));
+        Run w = drill("tracked link: no address", () -> net.uplinkAddress("lb1", "10.99.5.11", false),
+                () -> net.uplinkAddress("lb1", "10.99.5.11", true));
         assertThat(lb1.log()).contains("HA: tracked interface up0 failing (no address)");
         assertMovedWithoutLoss(w);
     }

@@ -29,8 +29,8 @@ final class Topology implements AutoCloseable {
         host("lb2", "10.99.0.12");
         // A third node's place: the one with the wrong secret.
         host("lb3", "10.99.0.13");
-        uplink("lb1", "10.99.1.11");
-        uplink("lb2", "10.99.1.12");
+        uplink("lb1", "10.99.5.11");
+        uplink("lb2", "10.99.5.12");
         host("be1", "10.99.0.21");
         host("be2", "10.99.0.22");
         host("cl", "10.99.0.31");
