@@ -105,7 +105,7 @@ public final class Node implements NodeState {
             if (config.ha().enabled()) {
                 ha = HaSupport.create(config.ha(), name(), this::service, this::services, this::openSessions);
             }
-            metrics = new Metrics(services(), ha);
+            metrics = new Metrics(services(), ha, dataPlane.earlyData());
             for (Service s : made.values()) {
                 dataPlane.listen(s);
                 startChecks(s);

@@ -19,6 +19,7 @@ import org.l4lb.core.upstream.ServerState;
 import org.l4lb.ha.HaNode;
 import org.l4lb.ha.election.HaState;
 import org.l4lb.tcp.admission.Refusal;
+import org.l4lb.tcp.proxy.EarlyDataBudget;
 import org.l4lb.tcp.proxy.Service;
 import org.l4lb.tcp.proxy.SessionEnd;
 
@@ -32,7 +33,7 @@ public final class Metrics {
     /** The meters of each service and server, by identity, so those that leave can be removed. */
     private final Map<Object, List<Meter>> meters = new IdentityHashMap<>();
 
-    public Metrics(List<Service> services, HaNode ha) {
+    public Metrics(List<Service> services, HaNode ha, EarlyDataBudget earlyData) {
         if (ha != null) {
             for (HaState st : HaState.values()) {
                 Gauge.builder("l4lb.ha.state", ha, n -> n.status().state() == st ? 1 : 0).tag("state", st.name())
@@ -50,6 +51,11 @@ public final class Metrics {
         // Netty's pooled direct buffers bypass the JVM's buffer-pool accounting: count them here.
         Gauge.builder("l4lb.netty.direct.memory.used", PlatformDependent::usedDirectMemory).baseUnit("bytes")
                 .description("Direct memory Netty holds (pooled buffers included)").register(registry);
+        Gauge.builder("l4lb.early.data.held", earlyData, EarlyDataBudget::held).baseUnit("bytes")
+                .description("Memory held by what clients sent before their server connection was up (early-data-budget)")
+                .register(registry);
+        Gauge.builder("l4lb.early.data.limit", earlyData, EarlyDataBudget::limit).baseUnit("bytes")
+                .description("early-data-budget: past it, such clients are not read until connected").register(registry);
         sync(services);
     }
 

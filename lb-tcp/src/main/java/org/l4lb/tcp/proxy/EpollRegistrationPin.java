@@ -27,17 +27,18 @@ import org.slf4j.LoggerFactory;
 final class EpollRegistrationPin {
 
     private static final Logger LOG = LoggerFactory.getLogger(EpollRegistrationPin.class);
-    private static final MethodHandle SET_FLAG = setFlag();
+    private static final MethodHandle SET_FLAG = flagMethod("setFlag");
+    private static final MethodHandle CLEAR_FLAG = flagMethod("clearFlag");
 
     private EpollRegistrationPin() {
     }
 
-    private static MethodHandle setFlag() {
+    private static MethodHandle flagMethod(String name) {
         try {
             // Declared (protected) on AbstractEpollChannel, which is not public.
             Class<?> declaring = AbstractEpollStreamChannel.class.getSuperclass();
             return MethodHandles.privateLookupIn(declaring, MethodHandles.lookup())
-                    .findVirtual(declaring, "setFlag", MethodType.methodType(void.class, int.class))
+                    .findVirtual(declaring, name, MethodType.methodType(void.class, int.class))
                     .asType(MethodType.methodType(void.class, AbstractEpollStreamChannel.class, int.class));
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             LOG.warn("cannot keep sockets in epoll after a FIN ({}): a reply to a client that half-closed may end early", e.toString());
@@ -61,6 +62,26 @@ final class EpollRegistrationPin {
         } catch (Throwable e) {
             // Not registered yet, so nothing in Netty can fail here short of a changed Netty.
             LOG.debug("could not pin {} in epoll: {}", ch, e.toString());
+        }
+    }
+
+    /**
+     * Stops, or starts again, the read-hang-up interest of a socket that is not being read. Netty
+     * reads everything a socket holds when its FIN comes, asked to read or not; for a client whose
+     * early data is held back (its server connection not up yet, the budget spent), that would move
+     * the whole receive buffer into the process, past the budget. Without the interest, what it
+     * sent and its FIN wait in the kernel until reading resumes. One epoll_ctl each way, only for
+     * sessions held back.
+     */
+    static void watchHangUp(Channel ch, boolean watch) {
+        MethodHandle m = watch ? SET_FLAG : CLEAR_FLAG;
+        if (m == null || !(ch instanceof AbstractEpollStreamChannel epoll) || !ch.isOpen()) {
+            return;
+        }
+        try {
+            m.invokeExact(epoll, Native.EPOLLRDHUP);
+        } catch (Throwable e) {
+            LOG.debug("could not change the hang-up interest of {}: {}", ch, e.toString());
         }
     }
 

@@ -74,6 +74,8 @@ final class Session {
     private ArrayDeque<ByteBuf> early;
     /** The memory {@link #early} holds, as {@link EarlyDataBudget} counts it. */
     private int earlyCost;
+    /** The client's FIN is not watched while its early data is held back (see EpollRegistrationPin). */
+    private boolean hangUpUnwatched;
 
     Session(Service service, Channel client, SessionOptions options) {
         this.service = service;
@@ -158,8 +160,10 @@ final class Session {
         earlyCost += cost;
         boolean withinBudget = options.earlyData().take(cost);
         Channel ch = client.channel();
-        if (earlyCost >= ch.config().getWriteBufferHighWaterMark() || !withinBudget) {
+        if ((earlyCost >= ch.config().getWriteBufferHighWaterMark() || !withinBudget) && ch.config().isAutoRead()) {
             ch.config().setAutoRead(false);
+            EpollRegistrationPin.watchHangUp(ch, false);
+            hangUpUnwatched = true;
         }
     }
 
@@ -243,6 +247,9 @@ final class Session {
         if (options.splice() && EpollSplicer.canSplice(ch, backend)) {
             spliced = true;
             EpollSplicer.start(this);
+        }
+        if (hangUpUnwatched) {
+            EpollRegistrationPin.watchHangUp(ch, true);
         }
         client.resumeReading();
         backend.config().setAutoRead(true);
