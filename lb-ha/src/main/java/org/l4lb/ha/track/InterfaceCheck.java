@@ -26,8 +26,9 @@ final class InterfaceCheck implements Tracking.Check {
         }
     }
 
-    TrackInterfaceConfig config() {
-        return config;
+    /** Whether it tracks {@code c} with these VIPs left out, as this one does. */
+    boolean sameAs(TrackInterfaceConfig c, Set<InetAddress> vips) {
+        return config.equals(c) && virtualIps.equals(vips);
     }
 
     /** Reads the link again; logs a change. */

@@ -75,7 +75,9 @@ public final class Tracking implements PriorityInputs, AutoCloseable {
             List<TrackInterfaceConfig> links, Set<InetAddress> virtualIps, Commands commands, ScheduledExecutorService timer) {
         List<InterfaceCheck> nextLinks = new ArrayList<>();
         for (TrackInterfaceConfig c : links) {
-            nextLinks.add(new InterfaceCheck(c, virtualIps));
+            // One whose settings did not change goes on as it was: no second "failing" line.
+            InterfaceCheck same = interfaces.stream().filter(i -> i.sameAs(c, virtualIps)).findFirst().orElse(null);
+            nextLinks.add(same != null ? same : new InterfaceCheck(c, virtualIps));
         }
         if (!nextLinks.isEmpty() && monitor == null) {
             monitor = LinkMonitor.start(this::judgeLinks);

@@ -123,6 +123,9 @@ class TrackingTest {
                     java.util.Set.of(), Commands.SYSTEM, timer);
             assertThat(t.effective(150)).as("lo is fine, the missing one lowers it").isEqualTo(120);
             assertThat(t.fault()).isNull();
+            t.replace(List.of(), List.of(), List.of(new TrackInterfaceConfig("lo", -50), new TrackInterfaceConfig("l4lbnone0", -30)),
+                    java.util.Set.of(), Commands.SYSTEM, timer);
+            assertThat(t.effective(150)).as("the same again (a reload that changed something else)").isEqualTo(120);
             t.replace(List.of(), List.of(), List.of(new TrackInterfaceConfig("l4lbnone0", 0)), java.util.Set.of(),
                     Commands.SYSTEM, timer);
             assertThat(t.fault()).isEqualTo("interface l4lbnone0");
