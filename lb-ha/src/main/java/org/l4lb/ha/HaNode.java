@@ -66,8 +66,9 @@ public final class HaNode implements AutoCloseable {
      *     on the VIPs, when the VIP manager can hand them off
      * @param openSessions the sessions this node serves now
      * @param nice the HA threads' nice value (-20 first, 0 as they are)
+     * @param instance the instance's name, in its threads' (and so its log lines') names
      */
-    public HaNode(ClusterSettings settings, NodeId self, int priority, boolean preempt, Duration preemptDelay,
+    public HaNode(String instance, ClusterSettings settings, NodeId self, int priority, boolean preempt, Duration preemptDelay,
             VipManager vipManager, Duration releaseGrace, Duration handoffTimeout, IntSupplier openSessions,
             Tracking tracking, String notifyScript, int nice, Ticker ticker) {
         this.settings = settings;
@@ -76,7 +77,8 @@ public final class HaNode implements AutoCloseable {
         this.tracking = tracking;
         this.ticker = ticker;
         this.notifier = new Notifier(notifyScript, settings.group(), Commands.SYSTEM);
-        this.threads = new HaThreads("l4lb-ha", nice, Commands.SYSTEM);
+        String suffix = instance.equals(org.l4lb.core.config.HaConfig.SHORTHAND) ? "" : "-" + instance;
+        this.threads = new HaThreads("l4lb-ha" + suffix, nice, Commands.SYSTEM);
         ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, threads);
         timer.setRemoveOnCancelPolicy(true);
         this.haThread = timer;
@@ -115,7 +117,7 @@ public final class HaNode implements AutoCloseable {
             }
         });
         this.vips = new VipController(vipManager, this::isMaster, releaseGrace,
-                new HaThreads("l4lb-vip", nice, Commands.SYSTEM));
+                new HaThreads("l4lb-vip" + suffix, nice, Commands.SYSTEM));
         this.machine = new ElectionMachine(self, settings.nodeName(),
                 new ElectionMachine.Settings(priority, preempt, preemptDelay.toNanos()), settings.advertInterval().toNanos(),
                 tracking, releaseGrace.toNanos(), hold, new Effects() {

@@ -122,7 +122,7 @@ class HaClusterIT {
             RecordingVips vips, IntSupplier sessions) throws Exception {
         List<InetSocketAddress> peerAddrs = peers.stream().map(p -> new InetSocketAddress("127.0.0.1", p)).toList();
         ClusterSettings s = new ClusterSettings(group, name, new InetSocketAddress("127.0.0.1", port), peerAddrs, secret, advert);
-        HaNode n = new HaNode(s, NodeId.of(InetAddress.getByName("127.0.0.1"), port), priority, true, Duration.ZERO,
+        HaNode n = new HaNode(org.l4lb.core.config.HaConfig.SHORTHAND, s, NodeId.of(InetAddress.getByName("127.0.0.1"), port), priority, true, Duration.ZERO,
                 vips, Duration.ofMillis(100), Duration.ofSeconds(30), sessions, new Tracking(), "", 0, Ticker.SYSTEM);
         n.start();
         nodes.add(n);

@@ -18,12 +18,10 @@ import org.l4lb.core.config.ServiceConfig;
 import org.l4lb.core.time.Ticker;
 import org.l4lb.core.upstream.ServerStateListener;
 import org.l4lb.core.upstream.Upstream;
-import org.l4lb.ha.HaNode;
-import org.l4lb.ha.election.MasterDown;
 import org.l4lb.tcp.admin.AdminServer;
 import org.l4lb.tcp.admin.Metrics;
 import org.l4lb.tcp.admin.NodeState;
-import org.l4lb.tcp.ha.HaSupport;
+import org.l4lb.tcp.ha.HaInstances;
 import org.l4lb.tcp.health.HealthChecker;
 import org.l4lb.tcp.health.HealthChecks;
 import org.l4lb.tcp.proxy.DataPlane;
@@ -60,7 +58,7 @@ public final class Node implements NodeState {
     private DataPlane dataPlane;
     private AdminServer admin;
     private Metrics metrics;
-    private HaNode ha;
+    private HaInstances ha;
 
     /**
      * @param transport {@code Transport.of(config.transport())}, chosen (or refused) before
@@ -103,7 +101,7 @@ public final class Node implements NodeState {
             }
             services = made;
             if (config.ha().enabled()) {
-                ha = HaSupport.create(config.ha(), name(), this::service, this::services, this::openSessions);
+                ha = HaInstances.create(config.haInstances(), name(), this::service, this::services, this::openSessions);
             }
             metrics = new Metrics(services(), ha, dataPlane.earlyData());
             for (Service s : made.values()) {
@@ -287,7 +285,7 @@ public final class Node implements NodeState {
             changes.add("admin token changed");
         }
         if (ha != null) {
-            changes.addAll(HaSupport.reload(ha, running.ha(), next.ha(), this::service));
+            changes.addAll(ha.reload(running.haInstances(), next.haInstances(), this::service));
         }
         return changes;
     }
@@ -368,7 +366,7 @@ public final class Node implements NodeState {
             // With a flow handoff it keeps the VIPs (quietly) while its sessions drain: the new
             // master passes it their packets. The cluster is left last, so the new master keeps
             // passing them until then.
-            ha.handOver(MasterDown.of(config.ha().advertInterval()));
+            ha.handOver();
         }
         dataPlane.stopAccepting();
         synchronized (this) {
@@ -413,9 +411,9 @@ public final class Node implements NodeState {
         }
     }
 
-    /** The HA node, or null when HA is off. */
+    /** The HA instances, or null when HA is off. */
     @Override
-    public HaNode ha() {
+    public HaInstances ha() {
         return ha;
     }
 

@@ -197,10 +197,10 @@ public final class ConfigLoader {
             }
         }
 
-        HaConfig ha = null;
+        List<HaConfig> ha = List.of();
         ConfigReader haReader = object(top, written, defaults, "ha");
         if (haReader != null && trackDefaults != null) {
-            ha = new HaReader(haReader, defaults, merged).read(services);
+            ha = new HaReader(haReader, defaults, merged).readAll(services);
         }
         String stateFile = top.string("state-file");
         return new LbConfig(nodeName, eventLoops, transport, splice, maxConnections, earlyDataBudget, shutdownTimeout, adminConfig,

@@ -4,8 +4,10 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * VRRP-style high availability (keepalived {@code vrrp_instance}).
+ * One VRRP-style instance (keepalived {@code vrrp_instance}): a group whose master holds its VIPs.
+ * A node runs one per entry of {@code ha.instances}, or one from the {@code ha} block itself.
  *
+ * @param name the instance's name in {@code ha.instances}; {@value #SHORTHAND} for the {@code ha} block itself
  * @param virtualIps addresses with optional prefix ({@code 10.0.0.100/24}) the master holds
  * @param peers other nodes' cluster endpoints; empty means UDP multicast discovery
  * @param bind this node's cluster endpoint
@@ -17,8 +19,10 @@ import java.util.List;
  * @param flowHandoffTimeout how long a master that was preempted keeps serving its open connections
  * @param nice the HA threads' scheduling priority (keepalived vrrp_priority), -20 first; 0 leaves it
  * @param warmUpConnections loopback connections run through the data path before joining the group
+ * @param syncGroup the sync group this instance moves with (keepalived {@code vrrp_sync_group}); empty: none
  */
 public record HaConfig(
+        String name,
         boolean enabled,
         String group,
         int priority,
@@ -42,7 +46,11 @@ public record HaConfig(
         List<TrackScriptConfig> trackScripts,
         List<TrackInterfaceConfig> trackInterfaces,
         int nice,
-        int warmUpConnections) {
+        int warmUpConnections,
+        String syncGroup) {
+
+    /** The name of the instance an {@code ha} block without {@code instances} makes. */
+    public static final String SHORTHAND = "default";
 
     public HaConfig {
         virtualIps = List.copyOf(virtualIps);

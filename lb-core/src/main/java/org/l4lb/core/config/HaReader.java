@@ -4,18 +4,24 @@ import org.l4lb.core.net.InetLiteral;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-/** Reads the {@code ha} section. */
+/** Reads the {@code ha} section: its instances, each from its own keys over the block's, and its sync groups. */
 final class HaReader {
 
     private static final Duration ONE_MS = Duration.ofMillis(1);
+    /** Letters, digits and '_': the name goes into the flow handoff's nftables table name. */
+    private static final java.util.regex.Pattern INSTANCE_NAME = java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,31}");
+    /** Keys of the whole node, set in the {@code ha} block only. */
+    private static final Set<String> NODE_KEYS = Set.of("enabled", "warm-up-connections", "instances", "sync-groups");
 
     private final ConfigReader r;
     private final Config defaults;
@@ -27,7 +33,128 @@ final class HaReader {
         this.merged = merged;
     }
 
-    HaConfig read(List<ServiceConfig> services) {
+    /**
+     * The node's instances: one per entry of {@code instances}, each reading a key from its own
+     * object first and from the {@code ha} block second; or, with no {@code instances}, one from
+     * the block itself.
+     */
+    List<HaConfig> readAll(List<ServiceConfig> services) {
+        ConfigObject instances = objectAt("instances");
+        Map<String, String> syncGroupOf = syncGroups(instances == null ? Set.of() : instances.keySet());
+        if (instances == null || instances.isEmpty()) {
+            return List.of(read(HaConfig.SHORTHAND, services, "", true));
+        }
+        Config base = r.config().withoutPath("instances").withoutPath("sync-groups");
+        Set<String> known = new HashSet<>(defaults.getObject("ha").keySet());
+        known.removeAll(NODE_KEYS);
+        List<HaConfig> out = new ArrayList<>();
+        boolean first = true;
+        for (String name : instances.keySet()) {
+            String path = r.path("instances") + "." + com.typesafe.config.ConfigUtil.joinPath(name);
+            ConfigValue v = instances.get(name);
+            if (!INSTANCE_NAME.matcher(name).matches()) {
+                r.problems().add(v.origin(), path, "instance names are letters, digits and '_' (at most 32), starting with a letter");
+            }
+            if (!(v instanceof ConfigObject obj)) {
+                r.problems().add(v.origin(), path, "expected an object, got " + ConfigReader.render(v));
+                continue;
+            }
+            ConfigReader ir = new ConfigReader(obj.toConfig().withFallback(base), path, obj.origin(), r.problems());
+            for (String key : obj.keySet()) {
+                if (NODE_KEYS.contains(key)) {
+                    r.problems().add(obj.get(key).origin(), ir.path(key), "'" + key + "' is set for the whole node, in ha itself, not per instance");
+                }
+            }
+            ConfigObject own = obj;
+            for (String key : NODE_KEYS) {
+                own = own.withoutKey(key);
+            }
+            ir.unknownKeys(own, known);
+            boolean checkSecret = first || own.containsKey("secret") || own.containsKey("insecure");
+            out.add(new HaReader(ir, defaults, merged).read(name, services, syncGroupOf.getOrDefault(name, ""), checkSecret));
+            first = false;
+        }
+        apart(out);
+        return out;
+    }
+
+    /** What two instances of one node cannot share: a group, a cluster port, a VIP. */
+    private void apart(List<HaConfig> all) {
+        for (int i = 0; i < all.size(); i++) {
+            for (int j = i + 1; j < all.size(); j++) {
+                HaConfig a = all.get(i);
+                HaConfig b = all.get(j);
+                String pair = "instances '" + a.name() + "' and '" + b.name() + "'";
+                if (a.group().equals(b.group())) {
+                    r.problem("instances", pair + " are both in group '" + a.group() + "'; give each its own group");
+                }
+                if (a.bind() != null && b.bind() != null && a.bind().port() == b.bind().port()
+                        && (a.bind().host().equals(b.bind().host()) || wildcard(a.bind().host()) || wildcard(b.bind().host()))) {
+                    r.problem("instances", pair + " both bind " + a.bind() + " and " + b.bind()
+                            + "; give each its own cluster port (bind, and the peers' ports to match)");
+                }
+                for (String vip : a.virtualIps()) {
+                    String addr = vip.contains("/") ? vip.substring(0, vip.indexOf('/')) : vip;
+                    boolean shared = b.virtualIps().stream()
+                            .anyMatch(o -> (o.contains("/") ? o.substring(0, o.indexOf('/')) : o).equals(addr));
+                    if (shared) {
+                        r.problem("instances", pair + " both hold VIP " + addr + "; a VIP belongs to one instance"
+                                + " (virtual-ips set in ha itself goes to every instance)");
+                    }
+                }
+            }
+        }
+    }
+
+    private static boolean wildcard(String host) {
+        return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") || host.isEmpty();
+    }
+
+    /** {@code sync-groups { name = [a, b] }}: each instance's group, checked against {@code instances}. */
+    private Map<String, String> syncGroups(Set<String> instances) {
+        ConfigObject groups = objectAt("sync-groups");
+        Map<String, String> of = new java.util.HashMap<>();
+        if (groups == null) {
+            return of;
+        }
+        for (String g : groups.keySet()) {
+            String path = r.path("sync-groups") + "." + com.typesafe.config.ConfigUtil.joinPath(g);
+            ConfigValue v = groups.get(g);
+            if (!(v instanceof com.typesafe.config.ConfigList members)) {
+                r.problems().add(v.origin(), path, "expected a list of instance names, got " + ConfigReader.render(v));
+                continue;
+            }
+            if (members.size() < 2) {
+                r.problems().add(v.origin(), path, "a sync group needs at least two instances");
+            }
+            for (ConfigValue m : members) {
+                String name = String.valueOf(m.unwrapped());
+                if (!instances.contains(name)) {
+                    r.problems().add(m.origin(), path, instances.isEmpty()
+                            ? "sync groups join instances of ha.instances, and there is none"
+                            : "names instance '" + name + "', which is not in ha.instances"
+                                    + Suggestion.closest(name, instances).map(s -> "; did you mean '" + s + "'?").orElse(""));
+                } else if (of.containsKey(name)) {
+                    r.problems().add(m.origin(), path, "instance '" + name + "' is already in sync group '" + of.get(name)
+                            + "'; an instance moves with one group");
+                } else {
+                    of.put(name, g);
+                }
+            }
+        }
+        return of;
+    }
+
+    private ConfigObject objectAt(String key) {
+        ConfigValue v = r.value(key);
+        if (!(v instanceof ConfigObject o)) {
+            r.problem(key, "expected an object, got " + ConfigReader.render(v));
+            return null;
+        }
+        return o;
+    }
+
+    private HaConfig read(String name, List<ServiceConfig> services, String syncGroup, boolean checkSecret) {
         boolean enabled = r.bool("enabled");
         String group = r.string("group");
         int priority = r.intIn("priority", 1, 254);
@@ -83,7 +210,7 @@ final class HaReader {
                         + Suggestion.closest(t, serviceNames).map(s -> "; did you mean '" + s + "'?").orElse(""));
             }
         }
-        if (enabled) {
+        if (enabled && checkSecret) {
             if (secret.isEmpty() && !insecure) {
                 // Located where HA was switched on: that is the line that needs the secret.
                 r.problems().add(r.originOf("enabled"), r.path("secret"), "HA is enabled without a secret: anyone who reaches the cluster port could take"
@@ -93,9 +220,9 @@ final class HaReader {
         if (!secret.isEmpty() && secret.length() < 8) {
             r.problem("secret", "a secret needs at least 8 characters");
         }
-        return new HaConfig(enabled, group, priority, advert, preempt, preemptDelay, iface, vips, peers, bind, secret,
+        return new HaConfig(name, enabled, group, priority, advert, preempt, preemptDelay, iface, vips, peers, bind, secret,
                 insecure, notifyScript, vipManager, garpRepeat, garpInterval, flowHandoff,
-                flowHandoffTimeout, trackServices, trackServiceWeight, scripts, interfaces, nice, warmUp);
+                flowHandoffTimeout, trackServices, trackServiceWeight, scripts, interfaces, nice, warmUp, syncGroup);
     }
 
     private TrackScriptConfig trackScript(ConfigReader.Item item) {

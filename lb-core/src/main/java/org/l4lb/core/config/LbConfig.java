@@ -13,6 +13,8 @@ import java.util.Optional;
  * @param earlyDataBudget bytes of memory that what clients send before their server connection is
  *     up may hold, over all services; -1 is auto (a quarter of the direct memory limit)
  * @param stateFile where runtime changes are kept across restarts; empty: nowhere
+ * @param haInstances the node's VRRP instances, in the order written; one when {@code ha} has no
+ *     {@code instances} (check {@link #ha()}'s {@code enabled})
  * @param serverDefaults the file's {@code server-defaults} over reference.conf's, for servers added at runtime
  */
 public record LbConfig(
@@ -25,18 +27,27 @@ public record LbConfig(
         Duration shutdownTimeout,
         AdminConfig admin,
         List<ServiceConfig> services,
-        HaConfig ha,
+        List<HaConfig> haInstances,
         String stateFile,
         com.typesafe.config.Config serverDefaults) {
 
     public LbConfig {
         services = List.copyOf(services);
+        haInstances = List.copyOf(haInstances);
+    }
+
+    /**
+     * The first instance: what the whole node reads ({@code enabled}, {@code warm-up-connections});
+     * null only where reading the configuration found problems.
+     */
+    public HaConfig ha() {
+        return haInstances.isEmpty() ? null : haInstances.get(0);
     }
 
     /** The same node with other services. */
     public LbConfig withServices(List<ServiceConfig> other) {
         return new LbConfig(nodeName, eventLoops, transport, splice, maxConnections, earlyDataBudget, shutdownTimeout, admin,
-                other, ha, stateFile, serverDefaults);
+                other, haInstances, stateFile, serverDefaults);
     }
 
     public Optional<ServiceConfig> service(String name) {

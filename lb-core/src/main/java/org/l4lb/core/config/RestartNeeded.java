@@ -23,23 +23,33 @@ public final class RestartNeeded {
         check(changed, "transport", running, next, LbConfig::transport);
         check(changed, "splice", running, next, LbConfig::splice);
         check(changed, "admin.listen", running, next, c -> c.admin().listen());
-        HaConfig a = running.ha();
-        HaConfig b = next.ha();
-        if (a.enabled() != b.enabled()) {
+        HaConfig first = running.ha();
+        if (first.enabled() != next.ha().enabled()) {
             changed.add("ha.enabled");
-        } else if (a.enabled()) {
-            check(changed, "ha.group", a, b, HaConfig::group);
-            check(changed, "ha.bind", a, b, HaConfig::bind);
-            check(changed, "ha.peers", a, b, HaConfig::peers);
-            check(changed, "ha.secret", a, b, HaConfig::secret);
-            check(changed, "ha.insecure", a, b, HaConfig::insecure);
-            check(changed, "ha.vip-manager", a, b, HaConfig::vipManager);
-            check(changed, "ha.interface", a, b, HaConfig::networkInterface);
-            check(changed, "ha.flow-handoff", a, b, HaConfig::flowHandoff);
-            check(changed, "ha.flow-handoff-timeout", a, b, HaConfig::flowHandoffTimeout);
-            check(changed, "ha.garp-repeat", a, b, HaConfig::garpRepeat);
-            check(changed, "ha.garp-interval", a, b, HaConfig::garpInterval);
-            check(changed, "ha.nice", a, b, HaConfig::nice);
+        } else if (first.enabled()) {
+            List<String> names = running.haInstances().stream().map(HaConfig::name).toList();
+            if (!names.equals(next.haInstances().stream().map(HaConfig::name).toList())) {
+                changed.add("ha.instances");
+                return changed;
+            }
+            for (int i = 0; i < names.size(); i++) {
+                HaConfig a = running.haInstances().get(i);
+                HaConfig b = next.haInstances().get(i);
+                String at = a.name().equals(HaConfig.SHORTHAND) ? "ha." : "ha.instances." + a.name() + ".";
+                check(changed, at + "group", a, b, HaConfig::group);
+                check(changed, at + "bind", a, b, HaConfig::bind);
+                check(changed, at + "peers", a, b, HaConfig::peers);
+                check(changed, at + "secret", a, b, HaConfig::secret);
+                check(changed, at + "insecure", a, b, HaConfig::insecure);
+                check(changed, at + "vip-manager", a, b, HaConfig::vipManager);
+                check(changed, at + "interface", a, b, HaConfig::networkInterface);
+                check(changed, at + "flow-handoff", a, b, HaConfig::flowHandoff);
+                check(changed, at + "flow-handoff-timeout", a, b, HaConfig::flowHandoffTimeout);
+                check(changed, at + "garp-repeat", a, b, HaConfig::garpRepeat);
+                check(changed, at + "garp-interval", a, b, HaConfig::garpInterval);
+                check(changed, at + "nice", a, b, HaConfig::nice);
+                check(changed, "ha.sync-groups", a, b, HaConfig::syncGroup);
+            }
         }
         return changed;
     }

@@ -407,6 +407,90 @@ class ConfigLoaderTest {
         }
         assertThat(ConfigLoader.load(Path.of("../examples/node1.conf"), env).ha().priority()).isEqualTo(150);
         assertThat(ConfigLoader.load(Path.of("../examples/node2.conf"), env).ha().priority()).isEqualTo(100);
+        LbConfig one = ConfigLoader.load(Path.of("../examples/active-active/node1.conf"), env);
+        LbConfig two = ConfigLoader.load(Path.of("../examples/active-active/node2.conf"), env);
+        assertThat(one.haInstances()).extracting(HaConfig::name, HaConfig::priority, HaConfig::virtualIps)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("a", 150, List.of("10.99.0.100/24")),
+                        org.assertj.core.groups.Tuple.tuple("b", 100, List.of("10.99.0.101/24")));
+        assertThat(two.haInstances()).extracting(HaConfig::name, HaConfig::priority)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("a", 100), org.assertj.core.groups.Tuple.tuple("b", 150));
+    }
+
+    @Test
+    void haInstancesReadTheirOwnKeysOverTheBlocks() throws Exception {
+        LbConfig c = load(SVC + """
+                ha {
+                  enabled = true
+                  insecure = true
+                  priority = 120
+                  track-services = [s]
+                  instances {
+                    a { group = ga, bind = "0.0.0.0:7800", virtual-ips = ["10.0.0.100/24"] }
+                    b { group = gb, bind = "0.0.0.0:7801", virtual-ips = ["10.0.0.101/24"], priority = 90, preempt = false }
+                  }
+                  sync-groups { edge = [a, b] }
+                }
+                """);
+        assertThat(c.haInstances()).hasSize(2);
+        HaConfig a = c.haInstances().get(0);
+        HaConfig b = c.haInstances().get(1);
+        assertThat(c.ha()).isSameAs(a);
+        assertThat(a.name()).isEqualTo("a");
+        assertThat(a.group()).isEqualTo("ga");
+        assertThat(a.priority()).isEqualTo(120);
+        assertThat(a.preempt()).isTrue();
+        assertThat(a.trackServices()).containsExactly("s");
+        assertThat(a.syncGroup()).isEqualTo("edge");
+        assertThat(b.priority()).isEqualTo(90);
+        assertThat(b.preempt()).isFalse();
+        assertThat(b.bind().port()).isEqualTo(7801);
+        assertThat(b.syncGroup()).isEqualTo("edge");
+
+        LbConfig single = load(SVC + "ha { enabled = true, insecure = true, virtual-ips = [\"10.0.0.100\"] }\n");
+        assertThat(single.haInstances()).singleElement().satisfies(h -> {
+            assertThat(h.name()).isEqualTo(HaConfig.SHORTHAND);
+            assertThat(h.syncGroup()).isEmpty();
+        });
+    }
+
+    @Test
+    void haInstancesThatCannotLiveOnOneNodeAreRefused() throws Exception {
+        assertThat(problems(SVC + """
+                ha {
+                  enabled = true
+                  insecure = true
+                  virtual-ips = ["10.0.0.100/24"]
+                  instances {
+                    a { group = g }
+                    b { group = g, nice = 0, warm-up-connections = 5, prio = 3 }
+                    "c-1" { group = gc, bind = "10.0.0.1:7802" }
+                  }
+                  sync-groups { one = [a], two = [a, b, nope], three = [b] }
+                }
+                """)).containsExactlyInAnyOrder(
+                "node.conf:8: ha.instances.b.warm-up-connections: 'warm-up-connections' is set for the whole node, in ha itself, not per instance",
+                "node.conf:8: ha.instances.b.prio: unknown key 'prio'; known keys: advert-interval, bind, flow-handoff,"
+                        + " flow-handoff-timeout, garp-interval, garp-repeat, group, insecure, interface, nice, notify, peers,"
+                        + " preempt, preempt-delay, priority, secret, track-interface-weight, track-interfaces, track-scripts,"
+                        + " track-service-weight, track-services, vip-manager, virtual-ips",
+                "node.conf:9: ha.instances.c-1: instance names are letters, digits and '_' (at most 32), starting with a letter",
+                "node.conf:11: ha.sync-groups.one: a sync group needs at least two instances",
+                "node.conf:11: ha.sync-groups.two: instance 'a' is already in sync group 'one'; an instance moves with one group",
+                "node.conf:11: ha.sync-groups.two: names instance 'nope', which is not in ha.instances",
+                "node.conf:11: ha.sync-groups.three: a sync group needs at least two instances",
+                "node.conf:11: ha.sync-groups.three: instance 'b' is already in sync group 'two'; an instance moves with one group",
+                "node.conf:6: ha.instances: instances 'a' and 'b' are both in group 'g'; give each its own group",
+                "node.conf:6: ha.instances: instances 'a' and 'b' both bind 0.0.0.0:7800 and 0.0.0.0:7800; give each its own"
+                        + " cluster port (bind, and the peers' ports to match)",
+                "node.conf:6: ha.instances: instances 'a' and 'b' both hold VIP 10.0.0.100; a VIP belongs to one instance"
+                        + " (virtual-ips set in ha itself goes to every instance)",
+                "node.conf:6: ha.instances: instances 'a' and 'c-1' both hold VIP 10.0.0.100; a VIP belongs to one instance"
+                        + " (virtual-ips set in ha itself goes to every instance)",
+                "node.conf:6: ha.instances: instances 'b' and 'c-1' both hold VIP 10.0.0.100; a VIP belongs to one instance"
+                        + " (virtual-ips set in ha itself goes to every instance)");
+        assertThat(problems(SVC + "ha.sync-groups { x = [a, b] }\n")).containsExactly(
+                "node.conf:2: ha.sync-groups.x: sync groups join instances of ha.instances, and there is none",
+                "node.conf:2: ha.sync-groups.x: sync groups join instances of ha.instances, and there is none");
     }
 
     @Test

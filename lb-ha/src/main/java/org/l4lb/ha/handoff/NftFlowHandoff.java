@@ -11,8 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link FlowHandoff} with nftables, in tables of its own ({@value #TABLE}, families ip and arp),
- * so it neither reads nor touches the operator's rules.
+ * {@link FlowHandoff} with nftables, in tables of its own ({@value #TABLE}, or {@value #TABLE}_NAME
+ * for a named instance; families ip and arp), so it neither reads nor touches the operator's rules
+ * or another instance's.
  *
  * <p>The new master passes on every non-SYN TCP packet to a VIP that finds no socket of its own
  * but a listener bound to the wildcard address ({@code socket wildcard 1}: an established,
@@ -39,6 +40,7 @@ public final class NftFlowHandoff implements FlowHandoff {
     static final String TABLE = "l4lb_handoff";
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
+    private final String table;
     private volatile List<String> vips;
     /** Where this node's closed sockets on the VIPs are dropped, one run after another. */
     private final ExecutorService drops = Executors.newSingleThreadExecutor(r -> {
@@ -52,6 +54,12 @@ public final class NftFlowHandoff implements FlowHandoff {
 
     /** @param vips IPv4 VIP addresses without prefix (nftables' ip family; IPv6 VIPs move as before) */
     public NftFlowHandoff(List<String> vips, Commands commands) {
+        this(TABLE, vips, commands);
+    }
+
+    /** @param table the name of this instance's tables */
+    public NftFlowHandoff(String table, List<String> vips, Commands commands) {
+        this.table = table;
         this.vips = List.copyOf(vips);
         this.commands = commands;
         this.closedSockets = new ClosedSockets(commands, TIMEOUT);
@@ -71,10 +79,10 @@ public final class NftFlowHandoff implements FlowHandoff {
         // previous life's rules (after a SIGKILL) go in the same transaction that adds the new ones.
         // The probe rule, added and flushed in the same transaction, fails here rather than at the
         // first handoff when the kernel lacks the socket or conntrack expressions.
-        String script = "table ip " + TABLE + "; delete table ip " + TABLE + "; table arp " + TABLE + "; delete table arp " + TABLE + "; "
-                + "table ip " + TABLE + " { chain pass { type filter hook prerouting priority -150; policy accept; }; }; "
-                + "add rule ip " + TABLE + " pass " + passRule(vips.get(0), "127.0.0.1", "lo") + "; "
-                + "flush chain ip " + TABLE + " pass";
+        String script = "table ip " + table + "; delete table ip " + table + "; table arp " + table + "; delete table arp " + table + "; "
+                + "table ip " + table + " { chain pass { type filter hook prerouting priority -150; policy accept; }; }; "
+                + "add rule ip " + table + " pass " + passRule(vips.get(0), "127.0.0.1", "lo") + "; "
+                + "flush chain ip " + table + " pass";
         Commands.Result r = nft(script);
         installed = r.ok();
         if (!installed) {
@@ -88,14 +96,14 @@ public final class NftFlowHandoff implements FlowHandoff {
 
     @Override
     public boolean quiet() {
-        return installed && check(nft("table arp " + TABLE + " { chain out { type filter hook output priority 0; policy accept; "
+        return installed && check(nft("table arp " + table + " { chain out { type filter hook output priority 0; policy accept; "
                     + "arp saddr ip { " + String.join(", ", vips) + " } drop; }; }"), "stop answering ARP for the VIPs");
     }
 
     @Override
     public void speak() {
         if (installed) {
-            check(nft("table arp " + TABLE + "; delete table arp " + TABLE), "answer ARP for the VIPs again");
+            check(nft("table arp " + table + "; delete table arp " + table), "answer ARP for the VIPs again");
         }
     }
 
@@ -104,14 +112,14 @@ public final class NftFlowHandoff implements FlowHandoff {
         if (!installed) {
             return;
         }
-        StringBuilder script = new StringBuilder("flush chain ip " + TABLE + " pass");
+        StringBuilder script = new StringBuilder("flush chain ip " + table + " pass");
         if (to != null) {
             for (String vip : vips) {
                 String dev = devices.get(vip);
                 if (dev == null) {
                     continue;
                 }
-                script.append("; add rule ip ").append(TABLE).append(" pass ").append(passRule(vip, to, dev));
+                script.append("; add rule ip ").append(table).append(" pass ").append(passRule(vip, to, dev));
             }
         }
         if (check(nft(script.toString()), to == null ? "stop passing flows on" : "pass unknown flows on to " + to)) {
@@ -131,10 +139,15 @@ public final class NftFlowHandoff implements FlowHandoff {
     @Override
     public void uninstall() {
         if (installed) {
-            check(nft("table ip " + TABLE + "; delete table ip " + TABLE + "; table arp " + TABLE + "; delete table arp " + TABLE),
+            check(nft("table ip " + table + "; delete table ip " + table + "; table arp " + table + "; delete table arp " + table),
                     "remove the flow handoff tables");
             installed = false;
         }
+    }
+
+    /** The tables of an instance: the one an {@code ha} block makes keeps the name it has always had. */
+    public static String tableOf(String instance) {
+        return instance.equals(org.l4lb.core.config.HaConfig.SHORTHAND) ? TABLE : TABLE + "_" + instance;
     }
 
     private static String passRule(String vip, String to, String dev) {

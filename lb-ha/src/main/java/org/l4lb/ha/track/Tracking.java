@@ -44,6 +44,8 @@ public final class Tracking implements PriorityInputs, AutoCloseable {
     private volatile List<InterfaceCheck> interfaces = List.of();
     /** Runs while an interface is tracked. */
     private LinkMonitor monitor;
+    /** Null unless this instance moves with others. */
+    private volatile SyncGroup syncGroup;
 
     /** A tracked service: fails while it has no eligible server. */
     public record ServiceTrack(String name, int weight, BooleanSupplier hasEligibleServer) {
@@ -156,21 +158,39 @@ public final class Tracking implements PriorityInputs, AutoCloseable {
         }
     }
 
-    /** Priority after tracking, kept within 1..254 as keepalived does. */
+    /** Priority after tracking (the sync group's, when in one), kept within 1..254 as keepalived does. */
     @Override
     public int effective(int priority) {
-        int p = priority;
-        for (Check c : checks) {
-            if (c.weight() != 0 && c.failing()) {
-                p += c.weight();
-            }
-        }
+        SyncGroup g = syncGroup;
+        int p = priority + (g == null ? ownOffset() : g.offset());
         return Math.max(1, Math.min(254, p));
     }
 
-    /** A failing check with weight 0 forces FAULT. */
+    /** A failing check with weight 0 forces FAULT; so does one of another member of the sync group. */
     @Override
     public String fault() {
+        String own = ownFault();
+        SyncGroup g = syncGroup;
+        return own != null || g == null ? own : g.faultOfOthers(this);
+    }
+
+    void joined(SyncGroup group) {
+        this.syncGroup = group;
+    }
+
+    /** What this instance's own failing checks add to its priority. */
+    int ownOffset() {
+        int sum = 0;
+        for (Check c : checks) {
+            if (c.weight() != 0 && c.failing()) {
+                sum += c.weight();
+            }
+        }
+        return sum;
+    }
+
+    /** The first of this instance's own checks that forces FAULT, or null. */
+    String ownFault() {
         for (Check c : checks) {
             if (c.weight() == 0 && c.failing()) {
                 return c.name();

@@ -51,9 +51,19 @@ public final class IpVipManager implements VipManager {
     /** @param flowHandoff whether planned moves hand the open connections off ({@link NftFlowHandoff}) */
     public IpVipManager(String iface, List<String> vips, int garpRepeat, Duration garpInterval, Commands commands,
             boolean flowHandoff) {
+        this(iface, vips, garpRepeat, garpInterval, commands, flowHandoff, org.l4lb.core.config.HaConfig.SHORTHAND);
+    }
+
+    /**
+     * @param flowHandoff whether planned moves hand the open connections off ({@link NftFlowHandoff})
+     * @param instance the instance whose VIPs these are: its flow handoff has tables of its own
+     */
+    public IpVipManager(String iface, List<String> vips, int garpRepeat, Duration garpInterval, Commands commands,
+            boolean flowHandoff, String instance) {
         this.iface = iface;
         this.vips = withPrefixes(vips);
-        this.handoff = flowHandoff ? new NftFlowHandoff(ipv4Addresses(), commands) : FlowHandoff.OFF;
+        this.handoff = flowHandoff ? new NftFlowHandoff(NftFlowHandoff.tableOf(instance), ipv4Addresses(), commands)
+                : FlowHandoff.OFF;
         this.garpRepeat = garpRepeat;
         this.garpInterval = garpInterval;
         this.commands = commands;

@@ -18,6 +18,7 @@ import org.l4lb.core.upstream.AdminState;
 import org.l4lb.core.upstream.ServerState;
 import org.l4lb.ha.HaNode;
 import org.l4lb.ha.election.HaState;
+import org.l4lb.tcp.ha.HaInstances;
 import org.l4lb.tcp.admission.Refusal;
 import org.l4lb.tcp.proxy.EarlyDataBudget;
 import org.l4lb.tcp.proxy.Service;
@@ -33,18 +34,23 @@ public final class Metrics {
     /** The meters of each service and server, by identity, so those that leave can be removed. */
     private final Map<Object, List<Meter>> meters = new IdentityHashMap<>();
 
-    public Metrics(List<Service> services, HaNode ha, EarlyDataBudget earlyData) {
+    /** @param ha this node's instances, each gauge tagged with its name; null when HA is off */
+    public Metrics(List<Service> services, HaInstances ha, EarlyDataBudget earlyData) {
         if (ha != null) {
-            for (HaState st : HaState.values()) {
-                Gauge.builder("l4lb.ha.state", ha, n -> n.status().state() == st ? 1 : 0).tag("state", st.name())
-                        .description("1 for this node's current HA state").register(registry);
+            for (HaInstances.Instance i : ha.all()) {
+                HaNode node = i.node();
+                String instance = i.name();
+                for (HaState st : HaState.values()) {
+                    Gauge.builder("l4lb.ha.state", node, n -> n.status().state() == st ? 1 : 0).tag("state", st.name())
+                            .tag("instance", instance).description("1 for this node's current HA state").register(registry);
+                }
+                Gauge.builder("l4lb.ha.view.size", node, n -> n.status().viewSize()).tag("instance", instance)
+                        .description("Members in the cluster view").register(registry);
+                Gauge.builder("l4lb.ha.priority.effective", node, n -> n.status().effectivePriority()).tag("instance", instance)
+                        .description("Priority after tracking").register(registry);
+                FunctionCounter.builder("l4lb.ha.transitions", node, n -> n.status().transitions()).tag("instance", instance)
+                        .description("HA state transitions").register(registry);
             }
-            Gauge.builder("l4lb.ha.view.size", ha, n -> n.status().viewSize()).description("Members in the cluster view")
-                    .register(registry);
-            Gauge.builder("l4lb.ha.priority.effective", ha, n -> n.status().effectivePriority())
-                    .description("Priority after tracking").register(registry);
-            FunctionCounter.builder("l4lb.ha.transitions", ha, n -> n.status().transitions())
-                    .description("HA state transitions").register(registry);
         }
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);

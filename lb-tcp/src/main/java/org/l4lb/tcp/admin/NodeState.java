@@ -1,7 +1,7 @@
 package org.l4lb.tcp.admin;
 
 import java.util.List;
-import org.l4lb.ha.HaNode;
+import org.l4lb.tcp.ha.HaInstances;
 import org.l4lb.tcp.proxy.Service;
 import org.l4lb.tcp.transport.Transport;
 
@@ -18,6 +18,6 @@ public interface NodeState {
 
     int openSessions();
 
-    /** The node's HA instance; null without HA. */
-    HaNode ha();
+    /** The node's HA instances; null without HA. */
+    HaInstances ha();
 }

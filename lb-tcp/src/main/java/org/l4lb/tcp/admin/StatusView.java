@@ -3,15 +3,20 @@ package org.l4lb.tcp.admin;
 import java.util.List;
 import org.l4lb.core.upstream.ServerState;
 import org.l4lb.ha.instance.ElectionMachine;
+import org.l4lb.tcp.ha.HaInstances;
 import org.l4lb.tcp.proxy.Service;
 
 /** What GET /status shows, as plain records Jackson writes as JSON. */
 record StatusView(String node, String version, String transport, boolean splice, int openSessions,
-        HaView ha, List<ServiceView> services) {
+        HaView ha, List<HaView> haInstances, List<ServiceView> services) {
 
-    /** Null when HA is off. */
-    record HaView(String state, String master, int priority, int effectivePriority, int viewSize, long transitions,
-            String reason, boolean handingOff, String passingTo) {
+    /**
+     * One VRRP instance; {@code ha} is the first (the only one without {@code ha.instances}), and
+     * {@code haInstances} every one. Both null when HA is off.
+     */
+    record HaView(String instance, String group, List<String> virtualIps, String syncGroup, String state, String master,
+            int priority, int effectivePriority, int viewSize, long transitions, String reason, boolean handingOff,
+            String passingTo) {
     }
 
     record ServiceView(String name, List<String> listen, String strategy, int activeSessions, long totalSessions,
@@ -32,14 +37,19 @@ record StatusView(String node, String version, String transport, boolean splice,
     static StatusView of(NodeState node, String version) {
         long now = System.nanoTime();
         List<ServiceView> services = node.services().stream().map(s -> service(s, now)).toList();
-        HaView ha = null;
+        List<HaView> instances = null;
         if (node.ha() != null) {
-            ElectionMachine.Status st = node.ha().status();
-            ha = new HaView(st.state().name(), st.master() == null ? null : st.master().text(), st.priority(),
-                    st.effectivePriority(), st.viewSize(), st.transitions(), st.lastReason(), st.handingOff(), st.passingTo());
+            instances = node.ha().all().stream().map(StatusView::instance).toList();
         }
         return new StatusView(node.name(), version, node.transport().name(), node.splice(),
-                node.openSessions(), ha, services);
+                node.openSessions(), instances == null ? null : instances.get(0), instances, services);
+    }
+
+    private static HaView instance(HaInstances.Instance i) {
+        ElectionMachine.Status st = i.node().status();
+        return new HaView(i.name(), i.config().group(), i.config().virtualIps(), i.config().syncGroup().isEmpty() ? null
+                : i.config().syncGroup(), st.state().name(), st.master() == null ? null : st.master().text(), st.priority(),
+                st.effectivePriority(), st.viewSize(), st.transitions(), st.lastReason(), st.handingOff(), st.passingTo());
     }
 
     private static ServiceView service(Service s, long now) {

@@ -28,7 +28,7 @@ import org.l4lb.ha.vip.IpVipManager;
 import org.l4lb.ha.vip.VipManager;
 import org.l4lb.tcp.proxy.Service;
 
-/** Builds this node's {@link HaNode} from the {@code ha} section and the running services. */
+/** Builds one of this node's {@link HaNode}s from its instance's settings and the running services. */
 public final class HaSupport {
 
     private HaSupport() {
@@ -51,9 +51,10 @@ public final class HaSupport {
      * @param services the running service of a name, looked up each time a tracked service is
      *     asked about (a reload may replace it)
      * @param all the running services, whose persistence bindings the other members keep a copy of
+     * @param replicate whether this instance's cluster carries the persistence bindings (one of a node's does)
      */
     public static HaNode create(HaConfig ha, String nodeName, Function<String, Optional<Service>> services,
-            Supplier<List<Service>> all, IntSupplier openSessions) throws UnknownHostException {
+            Supplier<List<Service>> all, IntSupplier openSessions, boolean replicate) throws UnknownHostException {
         InetSocketAddress bind = socket(ha.bind());
         List<InetSocketAddress> peers = new ArrayList<>();
         for (HostPort p : ha.peers()) {
@@ -62,16 +63,18 @@ public final class HaSupport {
         ClusterSettings settings = new ClusterSettings(ha.group(), nodeName, bind, peers, ha.secret(), ha.advertInterval());
         VipManager vips = switch (ha.vipManager()) {
             case IP -> new IpVipManager(ha.networkInterface(), ha.virtualIps(), ha.garpRepeat(), ha.garpInterval(),
-                    Commands.SYSTEM, ha.flowHandoff());
+                    Commands.SYSTEM, ha.flowHandoff(), ha.name());
             case SCRIPT, NONE -> VipManager.NONE;
         };
         Tracking tracking = new Tracking();
         // Keep the VIPs until the new master's last gratuitous ARP has gone out.
         Duration grace = ha.garpInterval().multipliedBy(Math.max(1, ha.garpRepeat())).plusMillis(200);
-        HaNode node = new HaNode(settings, nodeId(bind), ha.priority(), ha.preempt(), ha.preemptDelay(), vips, grace,
+        HaNode node = new HaNode(ha.name(), settings, nodeId(bind), ha.priority(), ha.preempt(), ha.preemptDelay(), vips, grace,
                 ha.flowHandoffTimeout(), openSessions, tracking, ha.notifyScript(), ha.nice(), Ticker.SYSTEM);
         track(tracking, ha, services);
-        node.replicate(new ServiceBindings(all, services), BINDINGS_INTERVAL);
+        if (replicate) {
+            node.replicate(new ServiceBindings(all, services), BINDINGS_INTERVAL);
+        }
         return node;
     }
 
