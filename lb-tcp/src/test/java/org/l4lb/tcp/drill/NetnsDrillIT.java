@@ -859,6 +859,121 @@ class NetnsDrillIT {
         }
     }
 
+    private static final String VIP_B = "10.99.0.101";
+
+    /**
+     * Active/active: two instances, lb1 the preferred master of VIP a (the drill's VIP) and lb2 of
+     * VIP b. Both serve their own; lb1 killed, lb2 serves both; lb1 back, it takes VIP a back (a
+     * planned move with the flow handoff of instance a's tables alone) while lb2 keeps b. A client
+     * on each VIP all along: none fails on b, and none on a but at the kill.
+     */
+    @Test
+    @Order(17)
+    void activeActiveEachVipHasItsOwnMaster() throws Exception {
+        try {
+            lb1.kill();
+            lb2.kill();
+            lb1.rewrite(activeActive("lb1", "10.99.0.11", 150, 100));
+            lb2.rewrite(activeActive("lb2", "10.99.0.12", 100, 150));
+            lb2.start();
+            lb1.start();
+            String a = Topology.VIP;
+            String tableA = "l4lb_handoff_a";
+            String tableB = "l4lb_handoff_b";
+            await(() -> net.announcesVip("lb1", a, tableA) && !net.holdsVip("lb2", a)
+                    && net.announcesVip("lb2", VIP_B, tableB) && !net.holdsVip("lb1", VIP_B), 60_000,
+                    "each node holds its own VIP alone");
+            assertThat(status("lb1").replace(" ", "")).contains("\"instance\":\"a\"", "\"instance\":\"b\"");
+
+            ClientRun onA = ClientRun.start(net.ns("cl"), dir, a, 60_000);
+            ClientRun onB = ClientRun.start(net.ns("cl"), dir, VIP_B, 60_000);
+            ClientRun.awaitFirstAttempt();
+            Thread.sleep(1000);
+            long killedAt = System.currentTimeMillis();
+            lb1.kill();
+            await(() -> net.announcesVip("lb2", a, tableA), 5_000, "lb2 takes VIP a too");
+            long tookAt = System.currentTimeMillis();
+            Thread.sleep(2000);
+            SessionRun acrossFailback = SessionRun.start(net.ns("cl"), dir, a, ECHO_PORT, 8000);
+            acrossFailback.awaitConnected(10_000);
+            long healAt = System.currentTimeMillis();
+            lb1.start();
+            awaitQuietly(() -> net.announcesVip("lb1", a, tableA) && !net.announcesVip("lb2", a, tableA), 30_000);
+            Thread.sleep(3000);
+            onA.stop();
+            onB.stop();
+            List<Attempts.Attempt> attemptsA = onA.finish();
+            List<Attempts.Attempt> attemptsB = onB.finish();
+            SessionRun.Result longBack = acrossFailback.finish(15_000);
+            boolean released = awaitQuietly(() -> !net.holdsVip("lb2", a), 15_000);
+            Attempts.Window outA = Attempts.window(attemptsA, killedAt, healAt);
+            Attempts.Window backA = Attempts.window(attemptsA, healAt, Long.MAX_VALUE);
+            System.out.println("drill active/active: lb2 held VIP a " + (tookAt - killedAt) + " ms after lb1 was killed;"
+                    + " on a: outage " + outA.outageMs() + " ms, failed " + outA.failed() + ", failback failed "
+                    + backA.failed() + "; on b: failed " + Attempts.failedIn(attemptsB, 0, Long.MAX_VALUE).size() + " of "
+                    + attemptsB.size() + "; across the failback: " + longBack.text());
+            for (Attempts.Attempt f : Attempts.failedIn(attemptsB, 0, Long.MAX_VALUE)) {
+                System.out.println("  failed on b: kill+" + (f.at() - killedAt) + " ms " + f.detail());
+            }
+            for (Attempts.Attempt f : Attempts.failedIn(attemptsA, healAt, Long.MAX_VALUE)) {
+                System.out.println("  failed on a in the failback: heal+" + (f.at() - healAt) + " ms " + f.detail());
+            }
+            assertThat(attemptsA).as("attempts on a").hasSizeGreaterThan(100);
+            assertThat(attemptsB).as("attempts on b").hasSizeGreaterThan(100);
+            assertThat(outA.servedBefore()).as("a served by its master before the kill").isEqualTo("10.99.0.11");
+            assertThat(Attempts.failedIn(attemptsB, 0, Long.MAX_VALUE)).as("failed on b, whose master lived").isEmpty();
+            assertThat(attemptsB.stream().filter(Attempts.Attempt::ok).map(Attempts.Attempt::detail).distinct().toList())
+                    .as("b served by lb2 alone").containsExactly("10.99.0.12");
+            assertThat(Attempts.failedIn(attemptsA, healAt, Long.MAX_VALUE)).as("failed on a in the failback").isEmpty();
+            assertThat(backA.servedAfter()).as("a served by lb1 again").isEqualTo("10.99.0.11");
+            assertThat(longBack.ok()).as("a connection open on a while it moved back goes on: " + longBack.text()).isTrue();
+            assertThat(longBack.via()).as("through lb2, all along").isEqualTo("10.99.0.12");
+            assertThat(released).as("lb2 let VIP a go once its connections had ended").isTrue();
+            assertThat(net.announcesVip("lb2", VIP_B, tableB) && !net.holdsVip("lb1", VIP_B)).as("lb2 kept b alone").isTrue();
+        } finally {
+            lb1.kill();
+            lb2.kill();
+            lb1.rewrite(config("lb1", "10.99.0.11", 150));
+            lb2.rewrite(config("lb2", "10.99.0.12", 100));
+        }
+    }
+
+    /** The drill's services with two instances: a (the drill's VIP) and b, each at its own priority. */
+    private static String activeActive(String name, String address, int priorityA, int priorityB) {
+        String single = config(name, address, priorityA);
+        return single.substring(0, single.indexOf("ha {")) + """
+                ha {
+                  enabled = true
+                  advert-interval = 1s
+                  interface = eth0
+                  secret = "drill-secret-0123456789"
+                  track-services = [web, echo]
+                  instances {
+                    a {
+                      group = drill-a
+                      priority = %d
+                      virtual-ips = ["%s/24"]
+                      bind = "%s:7800"
+                      peers = ["10.99.0.11:7800", "10.99.0.12:7800"]
+                    }
+                    b {
+                      group = drill-b
+                      priority = %d
+                      virtual-ips = ["%s/24"]
+                      bind = "%s:7801"
+                      peers = ["10.99.0.11:7801", "10.99.0.12:7801"]
+                    }
+                  }
+                }
+                """.formatted(priorityA, Topology.VIP, address, priorityB, VIP_B, address);
+    }
+
+    /** The node's /status, read inside its namespace. */
+    private static String status(String host) {
+        return Sh.run("ip", "netns", "exec", net.ns(host), "bash", "-c",
+                "exec 3<>/dev/tcp/127.0.0.1/9090 && printf 'GET /status HTTP/1.0\\r\\n\\r\\n' >&3 && cat <&3").out();
+    }
+
     private static final int STICKY_CLIENTS = 200;
 
     /** The drill's config with a service whose clients persistence binds, over two named backends. */

@@ -88,12 +88,26 @@ final class Topology implements AutoCloseable {
 
     /** Whether the host keeps its VIPs quietly (flow handoff: its ARP for them is dropped). */
     boolean handsOff(String host) {
-        return Sh.run("ip", "netns", "exec", ns(host), "nft", "list", "table", "arp", "l4lb_handoff").code() == 0;
+        return handsOff(host, "l4lb_handoff");
+    }
+
+    /** Whether the host keeps an instance's VIPs quietly; {@code table} is that instance's. */
+    boolean handsOff(String host, String table) {
+        return Sh.run("ip", "netns", "exec", ns(host), "nft", "list", "table", "arp", table).code() == 0;
     }
 
     /** Whether the VIP is configured in the host's namespace. */
     boolean holdsVip(String host) {
-        return Sh.run("ip", "-n", ns(host), "-4", "addr", "show", "dev", "eth0").out().contains(VIP + "/");
+        return holdsVip(host, VIP);
+    }
+
+    boolean holdsVip(String host, String vip) {
+        return Sh.run("ip", "-n", ns(host), "-4", "addr", "show", "dev", "eth0").out().contains(vip + "/");
+    }
+
+    /** {@link #announcesVip(String)} for another instance's VIP and handoff table. */
+    boolean announcesVip(String host, String vip, String table) {
+        return holdsVip(host, vip) && !handsOff(host, table);
     }
 
     /** The MAC of the host's port, to tell which node a client's ARP entry points at. */
