@@ -48,7 +48,6 @@ import org.testcontainers.images.builder.ImageFromDockerfile;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ComposePairIT {
 
-    private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
     private static final String VIP = "10.99.1.100";
     private static final Duration SETTLE = Duration.ofSeconds(8);
 
@@ -58,76 +57,16 @@ class ComposePairIT {
     private static GenericContainer<?> node2;
     private static GenericContainer<?> client;
 
-    private static void skip(String why) {
-        if ("1".equals(System.getenv("L4LB_REQUIRE_DOCKER"))) {
-            Assertions.fail(why + " (L4LB_REQUIRE_DOCKER=1 makes this a failure)");
-        }
-        Assumptions.abort(why);
-    }
-
     @BeforeAll
     static void startThePair() {
-        if (!DockerClientFactory.instance().isDockerAvailable()) {
-            skip("no Docker engine reachable: the compose pair drill needs one");
-        }
-        Path jar = ROOT.resolve("lb-tcp/target/lb-tcp.jar");
-        assertThat(jar).as("built by the package phase").exists();
-        String base = System.getenv().getOrDefault("L4LB_BASE_IMAGE", "eclipse-temurin:17-jre");
-        String runtime;
-        String tools;
-        try {
-            runtime = image("runtime", base, jar).get();
-            tools = image("drill", base, jar).get();
-        } catch (RuntimeException e) {
-            skip("cannot build docker/Dockerfile on " + base + " (set L4LB_BASE_IMAGE to a local Debian image): " + e);
-            return;
-        }
-        network = Network.builder().createNetworkCmdModifier(cmd -> cmd.withIpam(
-                new com.github.dockerjava.api.model.Network.Ipam().withConfig(
-                        new com.github.dockerjava.api.model.Network.Ipam.Config().withSubnet("10.99.1.0/24")))).build();
+        ComposeImages images = ComposeImages.build();
+        network = ComposeImages.network();
         for (String b : List.of("a", "b", "c")) {
-            start(container(tools, "10.99.1.2" + (b.charAt(0) - 'a' + 1)).withEnv("BACKEND_NAME", "backend-" + b)
-                    .withCommand("backend.sh"));
+            start(images.backend(network, b));
         }
-        node1 = start(node(runtime, "10.99.1.11", "node1.conf"));
-        node2 = start(node(runtime, "10.99.1.12", "node2.conf"));
-        client = start(container(tools, "10.99.1.31").withEnv("TARGET", VIP + ":80").withCommand("client.sh"));
-    }
-
-    private static ImageFromDockerfile image(String target, String base, Path jar) {
-        return new ImageFromDockerfile("l4lb-it-" + target, true)
-                .withFileFromPath("Dockerfile", ROOT.resolve("docker/Dockerfile"))
-                .withFileFromPath("lb-tcp/target/lb-tcp.jar", jar)
-                .withFileFromPath("docker/conf", ROOT.resolve("docker/conf"))
-                .withFileFromPath("docker/cds-archive.sh", ROOT.resolve("docker/cds-archive.sh"))
-                .withFileFromPath("docker/drill", ROOT.resolve("docker/drill"))
-                .withFileFromPath("lb-tcp/target/test-classes/org/l4lb/drillkit",
-                        ROOT.resolve("lb-tcp/target/test-classes/org/l4lb/drillkit"))
-                .withBuildArg("BASE_IMAGE", base)
-                .withTarget(target);
-    }
-
-    @SuppressWarnings("resource") // closed in stopEverything
-    private static GenericContainer<?> container(String image, String ip) {
-        // Every JVM's collections and safepoints, stamped like the node's own lines, so that a
-        // failed drill shows which process stood still (the java launcher appends these flags).
-        return new GenericContainer<>(image).withNetwork(network)
-                .withEnv("JDK_JAVA_OPTIONS", "-Xlog:gc,safepoint:stdout:utctime")
-                .withCreateContainerCmdModifier(cmd -> {
-                    cmd.withIpv4Address(ip);
-                    cmd.getHostConfig().withCapDrop(Capability.ALL);
-                });
-    }
-
-    /** As in the compose file: only NET_ADMIN, NET_RAW and SYS_NICE, no forwarding, SIGTERM drains. */
-    private static GenericContainer<?> node(String image, String ip, String conf) {
-        return container(image, ip)
-                .withEnv("L4LB_SECRET", "compose-pair-it-secret")
-                .withCommand("/etc/l4lb/" + conf)
-                .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withCapAdd(Capability.NET_ADMIN, Capability.NET_RAW, Capability.SYS_NICE)
-                        .withSysctls(Map.of("net.ipv4.ip_forward", "0", "net.ipv4.ip_unprivileged_port_start", "0",
-                                "net.ipv4.conf.all.arp_announce", "2")))
-                .waitingFor(Wait.forLogMessage(".* started: transport .*\\n", 1).withStartupTimeout(Duration.ofSeconds(60)));
+        node1 = start(images.node(network, "10.99.1.11", "node1.conf"));
+        node2 = start(images.node(network, "10.99.1.12", "node2.conf"));
+        client = start(images.client(network, "10.99.1.31", VIP));
     }
 
     private static GenericContainer<?> start(GenericContainer<?> c) {
