@@ -938,8 +938,76 @@ class NetnsDrillIT {
         }
     }
 
+    /**
+     * A sync group (keepalived's vrrp_sync_group): lb1 master of both instances, which move
+     * together; only a tracks lb1's second link. That link losing its carrier puts a in FAULT, and
+     * b with it, so lb2 takes both VIPs; the carrier back, lb1 takes both back. Both moves are
+     * planned ones: no connection to b fails.
+     */
+    @Test
+    @Order(18)
+    void aSyncGroupMovesItsInstancesTogether() throws Exception {
+        try {
+            lb1.kill();
+            lb2.kill();
+            String sync = "sync-groups { edge = [a, b] }";
+            String trackA = "track-interfaces = [up0]";
+            lb1.rewrite(activeActive("lb1", "10.99.0.11", 150, 150, sync, trackA));
+            lb2.rewrite(activeActive("lb2", "10.99.0.12", 100, 100, sync, trackA));
+            lb2.start();
+            lb1.start();
+            String a = Topology.VIP;
+            String tableA = "l4lb_handoff_a";
+            String tableB = "l4lb_handoff_b";
+            BooleanSupplier lb1HoldsBoth = () -> net.announcesVip("lb1", a, tableA) && net.announcesVip("lb1", VIP_B, tableB)
+                    && !net.holdsVip("lb2", a) && !net.holdsVip("lb2", VIP_B);
+            await(lb1HoldsBoth, 60_000, "lb1 alone holds both VIPs");
+            ClientRun onB = ClientRun.start(net.ns("cl"), dir, VIP_B, 60_000);
+            ClientRun.awaitFirstAttempt();
+            Thread.sleep(1000);
+            long faultAt = System.currentTimeMillis();
+            net.uplinkCarrier("lb1", false);
+            await(() -> net.announcesVip("lb2", a, tableA) && net.announcesVip("lb2", VIP_B, tableB), 5_000,
+                    "lb2 takes both VIPs: b moves with a");
+            long movedAt = System.currentTimeMillis();
+            Thread.sleep(2000);
+            long healAt = System.currentTimeMillis();
+            net.uplinkCarrier("lb1", true);
+            await(lb1HoldsBoth, 30_000, "lb1 takes both VIPs back, and lb2 lets them go");
+            Thread.sleep(1000);
+            onB.stop();
+            List<Attempts.Attempt> attempts = onB.finish();
+            System.out.println("drill sync group: lb2 held both VIPs " + (movedAt - faultAt) + " ms after lb1's tracked link"
+                    + " lost its carrier; on b " + Attempts.failedIn(attempts, 0, Long.MAX_VALUE).size() + " failed of "
+                    + attempts.size());
+            assertThat(lb1.log()).contains("tracked sync group edge: instance a: interface up0 failing");
+            assertThat(attempts).as("attempts on b").hasSizeGreaterThan(100);
+            assertThat(Attempts.failedIn(attempts, 0, Long.MAX_VALUE)).as("failed on b, moved twice as planned").isEmpty();
+            assertThat(Attempts.window(attempts, 0, faultAt).servedAfter()).as("b through lb1 first").isEqualTo("10.99.0.11");
+            assertThat(Attempts.window(attempts, movedAt, healAt).servedAfter()).as("b through lb2 while a is in FAULT")
+                    .isEqualTo("10.99.0.12");
+            assertThat(Attempts.window(attempts, healAt, Long.MAX_VALUE).servedAfter()).as("b through lb1 again")
+                    .isEqualTo("10.99.0.11");
+        } finally {
+            net.uplinkCarrier("lb1", true);
+            lb1.kill();
+            lb2.kill();
+            lb1.rewrite(config("lb1", "10.99.0.11", 150));
+            lb2.rewrite(config("lb2", "10.99.0.12", 100));
+        }
+    }
+
     /** The drill's services with two instances: a (the drill's VIP) and b, each at its own priority. */
     private static String activeActive(String name, String address, int priorityA, int priorityB) {
+        return activeActive(name, address, priorityA, priorityB, "", "");
+    }
+
+    /**
+     * @param extraHa more keys of the ha block
+     * @param extraA more keys of instance a
+     */
+    private static String activeActive(String name, String address, int priorityA, int priorityB, String extraHa,
+            String extraA) {
         String single = config(name, address, priorityA);
         return single.substring(0, single.indexOf("ha {")) + """
                 ha {
@@ -948,9 +1016,11 @@ class NetnsDrillIT {
                   interface = eth0
                   secret = "drill-secret-0123456789"
                   track-services = [web, echo]
+                  %s
                   instances {
                     a {
                       group = drill-a
+                      %s
                       priority = %d
                       virtual-ips = ["%s/24"]
                       bind = "%s:7800"
@@ -965,7 +1035,7 @@ class NetnsDrillIT {
                     }
                   }
                 }
-                """.formatted(priorityA, Topology.VIP, address, priorityB, VIP_B, address);
+                """.formatted(extraHa, extraA, priorityA, Topology.VIP, address, priorityB, VIP_B, address);
     }
 
     /** The node's /status, read inside its namespace. */
