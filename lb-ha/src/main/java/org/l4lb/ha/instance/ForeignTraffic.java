@@ -26,6 +26,9 @@ public final class ForeignTraffic {
     private boolean logged;
     private long lastLogged;
     private long unlogged;
+    /** Who sent what was not logged yet, each once, the first few: every stranger gets named. */
+    private final java.util.Set<String> unloggedSenders = new java.util.LinkedHashSet<>();
+    private static final int NAMED = 5;
 
     /** On JGroups' threads. */
     public void heard(String sender, boolean notice, long now) {
@@ -33,15 +36,19 @@ public final class ForeignTraffic {
         lastSender = sender;
         synchronized (this) {
             unlogged++;
+            if (unloggedSenders.size() < NAMED) {
+                unloggedSenders.add(sender);
+            }
             if (logged && now - lastLogged < LOG_INTERVAL) {
                 return;
             }
             logged = true;
             lastLogged = now;
             LOG.warn("HA: dropped {} cluster message(s) from {} that this node's ha.secret cannot unseal{}; is its "
-                    + "ha.secret different?", unlogged, sender,
-                    notice ? " (its answer to ours: it cannot unseal ours either)" : "");
+                    + "ha.secret different?", unlogged, String.join(", ", unloggedSenders),
+                    notice ? " (the last, " + sender + "'s answer to ours: it cannot unseal ours either)" : "");
             unlogged = 0;
+            unloggedSenders.clear();
         }
     }
 
