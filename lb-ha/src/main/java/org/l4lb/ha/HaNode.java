@@ -55,6 +55,9 @@ public final class HaNode implements AutoCloseable {
     private ScheduledFuture<?> ticks;
     private java.util.concurrent.Future<?> prepared;
     private volatile boolean closed;
+    /** Told of every transition, on the HA thread: it must not wait. */
+    private volatile java.util.function.BiConsumer<HaState, String> onTransition = (state, reason) -> {
+    };
     /** Null unless a service keeps persistence bindings for the other members. */
     private volatile StickySync sticky;
 
@@ -159,6 +162,7 @@ public final class HaNode implements AutoCloseable {
                     @Override
                     public void transitioned(HaState next, int effectivePriority) {
                         notifier.notify(next, effectivePriority);
+                        onTransition.accept(next, machine.status().lastReason());
                     }
                 });
     }
@@ -220,6 +224,14 @@ public final class HaNode implements AutoCloseable {
     private void scheduleTicks() {
         ticks = haThread.scheduleAtFixedRate(() -> guarded(() -> machine.onTick(ticker.nanos())), 0,
                 Math.max(1, machine.advertNanos() / 10), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Tells {@code listener} of every transition from now on, with its new state and reason, on the
+     * HA thread: it must return at once.
+     */
+    public void onTransition(java.util.function.BiConsumer<HaState, String> listener) {
+        this.onTransition = listener;
     }
 
     /** What lowers this node's priority; a reload replaces what it tracks. */

@@ -21,6 +21,9 @@ import org.l4lb.core.upstream.Upstream;
 import org.l4lb.tcp.admin.AdminServer;
 import org.l4lb.tcp.admin.Metrics;
 import org.l4lb.tcp.admin.NodeState;
+import org.l4lb.tcp.admin.history.History;
+import org.l4lb.tcp.admin.history.Sampler;
+import org.l4lb.tcp.admin.history.Timeline;
 import org.l4lb.tcp.ha.HaInstances;
 import org.l4lb.tcp.health.HealthChecker;
 import org.l4lb.tcp.health.HealthChecks;
@@ -59,6 +62,10 @@ public final class Node implements NodeState {
     private AdminServer admin;
     private Metrics metrics;
     private HaInstances ha;
+    private final long startedAtMillis = System.currentTimeMillis();
+    private int eventLoops;
+    private final Timeline timeline = new Timeline();
+    private final History history = new History();
 
     /**
      * @param transport {@code Transport.of(config.transport())}, chosen (or refused) before
@@ -89,6 +96,7 @@ public final class Node implements NodeState {
         // than with two per core (10 against 11.5 us); a new connection costs the same. See
         // bench/RESULTS.md for what two per core still wins on a box shared with clients.
         int loops = config.eventLoops() == 0 ? Runtime.getRuntime().availableProcessors() : config.eventLoops();
+        eventLoops = loops;
         acceptors = transport.newGroup(1, "l4lb-accept");
         workers = transport.newGroup(loops, "l4lb-io");
         checks = transport.newGroup(1, "l4lb-health");
@@ -102,6 +110,10 @@ public final class Node implements NodeState {
             services = made;
             if (config.ha().enabled()) {
                 ha = HaInstances.create(config.haInstances(), name(), this::service, this::services, this::openSessions);
+                for (HaInstances.Instance i : ha.all()) {
+                    String who = ha.all().size() == 1 ? "" : "instance " + i.name() + ": ";
+                    i.node().onTransition((state, reason) -> timeline.add("ha", who + state + " (" + reason + ")"));
+                }
             }
             metrics = new Metrics(services(), ha, dataPlane.earlyData());
             for (Service s : made.values()) {
@@ -111,6 +123,8 @@ public final class Node implements NodeState {
             admin = new AdminServer(config.admin(), transport, acceptors, metrics, this, operations, Main.version());
             admin.start();
             checks.scheduleAtFixedRate(this::stepRamps, RAMP_STEP_MS, RAMP_STEP_MS, TimeUnit.MILLISECONDS);
+            Sampler sampler = new Sampler(this::services, history);
+            checks.scheduleAtFixedRate(sampler::sample, 0, History.INTERVAL_MS, TimeUnit.MILLISECONDS);
             summary(splice, loops);
             if (ha != null) {
                 ha.prepare();
@@ -162,8 +176,11 @@ public final class Node implements NodeState {
         }
     }
 
-    private static ServerStateListener listener(String service) {
-        return (s, change, reason) -> LOG.info("service {} server {}: {} ({})", service, s.name(), change, reason);
+    private ServerStateListener listener(String service) {
+        return (s, change, reason) -> {
+            LOG.info("service {} server {}: {} ({})", service, s.name(), change, reason);
+            timeline.add("server", "service " + service + " server " + s.name() + ": " + change + " (" + reason + ")");
+        };
     }
 
     private void startChecks(Service s) {
@@ -409,6 +426,26 @@ public final class Node implements NodeState {
                 g.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             }
         }
+    }
+
+    @Override
+    public int eventLoops() {
+        return eventLoops;
+    }
+
+    @Override
+    public long startedAtMillis() {
+        return startedAtMillis;
+    }
+
+    @Override
+    public Timeline timeline() {
+        return timeline;
+    }
+
+    @Override
+    public History history() {
+        return history;
     }
 
     /** The HA instances, or null when HA is off. */

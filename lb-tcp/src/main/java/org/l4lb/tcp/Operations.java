@@ -106,6 +106,15 @@ public final class Operations implements RuntimeChanges {
     /** Re-reads the file and moves the node to it in place; never exits the process. */
     @Override
     public synchronized ReloadOutcome reload(String who) {
+        ReloadOutcome o = reloadNow(who);
+        if (node != null) {
+            node.timeline().add("reload", who + ": " + (o.applied() ? "applied, " + o.lines().size() + " change(s)"
+                    : "refused: " + (o.lines().isEmpty() ? "" : o.lines().get(0))));
+        }
+        return o;
+    }
+
+    private ReloadOutcome reloadNow(String who) {
         if (node == null) {
             return new ReloadOutcome(false, List.of("the node is still starting; nothing was applied"));
         }
@@ -197,6 +206,7 @@ public final class Operations implements RuntimeChanges {
         }
         apply(next);
         LOG.info("{}: service {}: server {} added ({})", who, service, server.name(), params);
+        node.timeline().add("admin", who + ": service " + service + ": server " + server.name() + " added");
     }
 
     /** Removes a server from a service: it takes no new session, its open ones run to their end. */
@@ -213,6 +223,7 @@ public final class Operations implements RuntimeChanges {
         }
         apply(next);
         LOG.info("{}: service {}: server {} removed", who, service, server);
+        node.timeline().add("admin", who + ": service " + service + ": server " + server + " removed");
     }
 
     private void apply(ServerOverlay next) throws Refused {

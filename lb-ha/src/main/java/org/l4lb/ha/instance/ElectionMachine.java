@@ -1,6 +1,7 @@
 package org.l4lb.ha.instance;
 
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Objects;
 import org.jgroups.Address;
 import org.jgroups.View;
@@ -35,8 +36,9 @@ public final class ElectionMachine {
      * @param handingOff stepped down, still serving the connections open on the VIPs
      * @param passingTo as master, the node that unknown flows are passed to ("" when none)
      */
+    /** @param peers the view's other members, as of the last evaluation (every tenth of an advert interval) */
     public record Status(HaState state, NodeId master, int priority, int effectivePriority, int viewSize,
-            long transitions, String lastReason, boolean handingOff, String passingTo) {
+            long transitions, String lastReason, boolean handingOff, String passingTo, List<Peer> peers) {
     }
 
     /** The settings a reload may change. */
@@ -73,6 +75,7 @@ public final class ElectionMachine {
     private volatile String lastReason = "starting";
     private volatile String passingTo;
     private volatile long transitions;
+    private volatile List<Peer> lastPeers = List.of();
 
     /**
      * @param releaseGraceNanos how long a node that lost the role keeps the VIPs while the new
@@ -195,7 +198,7 @@ public final class ElectionMachine {
         String to = passingTo;
         Settings s = settings;
         return new Status(state, master, s.priority(), effective, v == null ? 0 : v.size(), transitions, lastReason,
-                hold.active(), to == null ? "" : to);
+                hold.active(), to == null ? "" : to, lastPeers);
     }
 
     private void endHoldWhenDone(long now) {
@@ -253,6 +256,7 @@ public final class ElectionMachine {
         }
         View v = view;
         PeerAdverts.Summary peer = peers.summarize(v, selfAddress, now);
+        lastPeers = List.copyOf(peers.peers(v, selfAddress, now));
         boolean alone = v != null && v.size() == 1;
         String tracked = tracking.fault();
         String fault = tracked != null ? "tracked " + tracked + " failing"

@@ -116,6 +116,31 @@ final class PeerAdverts {
         return new Summary(others, freshOthers, allHeard, allHeardSinceMerge, otherMaster, mergePending);
     }
 
+    /**
+     * The view's other members as an operator reads them: name, state and priorities as last
+     * advertised, and how long ago; one not heard yet has no advert.
+     */
+    List<Peer> peers(View view, Address self, long now) {
+        List<Peer> out = new ArrayList<>();
+        if (view == null) {
+            return out;
+        }
+        for (Address a : view.getMembers()) {
+            if (a.equals(self)) {
+                continue;
+            }
+            Heard h = heard.get(a);
+            if (h == null) {
+                out.add(new Peer(String.valueOf(a), null, null, 0, 0, false, -1));
+                continue;
+            }
+            Advert ad = h.advert();
+            out.add(new Peer(ad.name(), ad.id().text(), ad.state(), ad.priority(), ad.effective(), ad.fault(),
+                    (now - h.at()) / 1_000_000));
+        }
+        return out;
+    }
+
     /** Everyone has been heard since the merge and the election has run on it. */
     void mergeSettled() {
         mergePending = false;

@@ -49,6 +49,19 @@ public final class SyncGroup {
         return null;
     }
 
+    /** The other members' failing checks, each named with its member. */
+    synchronized java.util.List<String> othersFailing(Tracking self) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (Map.Entry<String, Tracking> e : members.entrySet()) {
+            if (e.getValue() != self) {
+                for (String f : e.getValue().ownFailing()) {
+                    out.add("sync group " + name + ": instance " + e.getKey() + ": " + f);
+                }
+            }
+        }
+        return out;
+    }
+
     @Override
     public String toString() {
         return name;

@@ -178,6 +178,29 @@ public final class Tracking implements PriorityInputs, AutoCloseable {
         this.syncGroup = group;
     }
 
+    /**
+     * What lowers the priority or forces FAULT now, one line each ("service web: -50", "interface
+     * eth1: FAULT"), the sync group's other members' included, for people to read.
+     */
+    public List<String> failing() {
+        List<String> out = ownFailing();
+        SyncGroup g = syncGroup;
+        if (g != null) {
+            out.addAll(g.othersFailing(this));
+        }
+        return out;
+    }
+
+    List<String> ownFailing() {
+        List<String> out = new ArrayList<>();
+        for (Check c : checks) {
+            if (c.failing()) {
+                out.add(c.name() + ": " + (c.weight() == 0 ? "FAULT" : (c.weight() > 0 ? "+" : "") + c.weight()));
+            }
+        }
+        return out;
+    }
+
     /** What this instance's own failing checks add to its priority. */
     int ownOffset() {
         int sum = 0;

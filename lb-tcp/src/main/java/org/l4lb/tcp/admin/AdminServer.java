@@ -35,7 +35,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The admin endpoint: {@code GET /metrics} (Prometheus text), {@code GET /status} (JSON), and,
+ * The admin endpoint: {@code GET /} (the status page), {@code GET /metrics} (Prometheus text),
+ * {@code GET /status} (JSON; {@code ?since=MS} adds the graphs' samples after that time), and,
  * with the admin token: {@code POST /reload}; {@code POST /servers?service=S&server=ADDR} with
  * {@code weight=N} (and {@code ramp=5m}) or {@code state=enabled|draining|disabled}; {@code POST
  * /servers?service=S&address=ADDR} with any server parameter of the configuration to add one;
@@ -65,6 +66,7 @@ public final class AdminServer {
         return t;
     });
     private Channel channel;
+    private final PageAssets assets = new PageAssets();
 
     /** Changes of a server that exists; any other parameter of a POST makes it an addition. */
     private static final Set<String> CHANGE_KEYS = Set.of("service", "server", "weight", "ramp", "state");
@@ -118,8 +120,27 @@ public final class AdminServer {
             if (req.method() == HttpMethod.GET && q.path().equals("/metrics")) {
                 resp = text(HttpResponseStatus.OK, metrics.scrape(), "text/plain; version=0.0.4; charset=utf-8");
             } else if (req.method() == HttpMethod.GET && q.path().equals("/status")) {
-                resp = text(HttpResponseStatus.OK, StatusJson.write(StatusView.of(node, version)) + "\n",
+                Long since;
+                try {
+                    String s = first(q.parameters(), "since");
+                    since = s == null ? null : Long.parseLong(s.trim());
+                } catch (NumberFormatException e) {
+                    respond(ctx, text(HttpResponseStatus.BAD_REQUEST, "since: epoch milliseconds, e.g. since=0\n", "text/plain"),
+                            HttpUtil.isKeepAlive(req));
+                    return;
+                }
+                resp = text(HttpResponseStatus.OK, StatusJson.write(StatusView.of(node, version, since)) + "\n",
                         "application/json");
+                resp.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+            } else if (req.method() == HttpMethod.GET && assets.get(q.path()) != null) {
+                PageAssets.Asset a = assets.get(q.path());
+                resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(a.body()));
+                resp.headers().set(HttpHeaderNames.CONTENT_TYPE, a.type());
+                resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, a.body().length);
+                // Everything from this address, nothing from elsewhere; the page never frames.
+                resp.headers().set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline';"
+                        + " img-src 'self' data:; frame-ancestors 'none'");
+                resp.headers().set("X-Content-Type-Options", "nosniff");
             } else if ((req.method() == HttpMethod.POST || req.method() == HttpMethod.DELETE) && q.path().equals("/servers")
                     || req.method() == HttpMethod.POST && q.path().equals("/reload")) {
                 // A change may bind listeners and wait for them: never on an event loop.
@@ -139,7 +160,8 @@ public final class AdminServer {
                 return;
             } else {
                 resp = text(HttpResponseStatus.NOT_FOUND,
-                        "GET /metrics, GET /status, POST /reload, POST /servers, DELETE /servers\n", "text/plain");
+                        "GET / (the status page), GET /metrics, GET /status, POST /reload, POST /servers, DELETE /servers\n",
+                        "text/plain");
             }
             respond(ctx, resp, HttpUtil.isKeepAlive(req));
         }

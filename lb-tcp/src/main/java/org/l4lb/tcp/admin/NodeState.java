@@ -1,6 +1,8 @@
 package org.l4lb.tcp.admin;
 
 import java.util.List;
+import org.l4lb.tcp.admin.history.History;
+import org.l4lb.tcp.admin.history.Timeline;
 import org.l4lb.tcp.ha.HaInstances;
 import org.l4lb.tcp.proxy.Service;
 import org.l4lb.tcp.transport.Transport;
@@ -20,4 +22,14 @@ public interface NodeState {
 
     /** The node's HA instances; null without HA. */
     HaInstances ha();
+
+    int eventLoops();
+
+    long startedAtMillis();
+
+    /** What happened to the node lately. */
+    Timeline timeline();
+
+    /** The graphs' last 15 minutes. */
+    History history();
 }

@@ -1,14 +1,25 @@
 package org.l4lb.tcp.admin;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.l4lb.core.upstream.ServerState;
 import org.l4lb.ha.instance.ElectionMachine;
+import org.l4lb.ha.instance.Peer;
+import org.l4lb.tcp.admin.history.History;
+import org.l4lb.tcp.admin.history.Timeline;
+import org.l4lb.tcp.admission.Refusal;
 import org.l4lb.tcp.ha.HaInstances;
 import org.l4lb.tcp.proxy.Service;
 
 /** What GET /status shows, as plain records Jackson writes as JSON. */
 record StatusView(String node, String version, String transport, boolean splice, int openSessions,
-        HaView ha, List<HaView> haInstances, List<ServiceView> services) {
+        HaView ha, List<HaView> haInstances, List<ServiceView> services, int eventLoops, String startedAt, long uptimeMs,
+        List<Timeline.Event> events, HistoryView history) {
+
+    /** The graphs' samples after the {@code since} a client asked for, every {@code intervalMs}; null when not asked. */
+    record HistoryView(long intervalMs, int capacity, List<History.Sample> samples) {
+    }
 
     /**
      * One VRRP instance; {@code ha} is the first (the only one without {@code ha.instances}), and
@@ -16,11 +27,17 @@ record StatusView(String node, String version, String transport, boolean splice,
      */
     record HaView(String instance, String group, List<String> virtualIps, String syncGroup, String state, String master,
             int priority, int effectivePriority, int viewSize, long transitions, String reason, boolean handingOff,
-            String passingTo) {
+            String passingTo, List<String> lowered, List<Peer> peers) {
     }
 
+    /**
+     * @param newSessionsPerSec over the last sample's interval (0 before the first)
+     * @param bytesInPerSec client to server
+     * @param refused client connections refused before reaching a server, by reason
+     */
     record ServiceView(String name, List<String> listen, String strategy, int activeSessions, long totalSessions,
-            long retries, List<ServerView> servers) {
+            long retries, List<ServerView> servers, double newSessionsPerSec, double bytesInPerSec, double bytesOutPerSec,
+            Map<String, Long> refused) {
     }
 
     /**
@@ -34,28 +51,41 @@ record StatusView(String node, String version, String transport, boolean splice,
             long bytesToClient, String lastChange, String lastChangeReason, String lastChangeAt) {
     }
 
-    static StatusView of(NodeState node, String version) {
+    /** @param since the graphs' samples after this time (epoch ms) go in {@code history}; null: no history */
+    static StatusView of(NodeState node, String version, Long since) {
         long now = System.nanoTime();
-        List<ServiceView> services = node.services().stream().map(s -> service(s, now)).toList();
+        History.Sample latest = node.history().latest();
+        List<ServiceView> services = node.services().stream().map(s -> service(s, now, latest)).toList();
         List<HaView> instances = null;
         if (node.ha() != null) {
             instances = node.ha().all().stream().map(StatusView::instance).toList();
         }
+        long wall = System.currentTimeMillis();
         return new StatusView(node.name(), version, node.transport().name(), node.splice(),
-                node.openSessions(), instances == null ? null : instances.get(0), instances, services);
+                node.openSessions(), instances == null ? null : instances.get(0), instances, services, node.eventLoops(),
+                java.time.Instant.ofEpochMilli(node.startedAtMillis()).toString(), wall - node.startedAtMillis(),
+                node.timeline().events(), since == null ? null
+                        : new HistoryView(History.INTERVAL_MS, History.CAPACITY, node.history().since(since)));
     }
 
     private static HaView instance(HaInstances.Instance i) {
         ElectionMachine.Status st = i.node().status();
         return new HaView(i.name(), i.config().group(), i.config().virtualIps(), i.config().syncGroup().isEmpty() ? null
                 : i.config().syncGroup(), st.state().name(), st.master() == null ? null : st.master().text(), st.priority(),
-                st.effectivePriority(), st.viewSize(), st.transitions(), st.lastReason(), st.handingOff(), st.passingTo());
+                st.effectivePriority(), st.viewSize(), st.transitions(), st.lastReason(), st.handingOff(), st.passingTo(),
+                i.node().tracking().failing(), st.peers());
     }
 
-    private static ServiceView service(Service s, long now) {
+    private static ServiceView service(Service s, long now, History.Sample latest) {
+        History.Rates r = latest == null ? null : latest.services().get(s.name());
+        Map<String, Long> refused = new LinkedHashMap<>();
+        for (Refusal why : Refusal.values()) {
+            refused.put(why.label(), s.refusals(why));
+        }
         return new ServiceView(s.name(), s.config().listen().stream().map(Object::toString).toList(),
                 s.config().balance().strategy().configName(), s.activeSessions(), s.totalSessions(), s.retries(),
-                s.upstream().servers().stream().map(v -> server(v, now)).toList());
+                s.upstream().servers().stream().map(v -> server(v, now)).toList(), r == null ? 0 : r.newSessions(),
+                r == null ? 0 : r.bytesIn(), r == null ? 0 : r.bytesOut(), refused);
     }
 
     private static ServerView server(ServerState v, long now) {
