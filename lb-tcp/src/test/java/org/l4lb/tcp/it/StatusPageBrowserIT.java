@@ -252,6 +252,10 @@ class StatusPageBrowserIT {
         assertThat(urls).as("requests the page made").isNotEmpty()
                 .allSatisfy(u -> assertThat(u).startsWith(admin + "/"));
 
+        // Neither the page nor its JSON shows the admin token or the HA secret.
+        assertThat(browser.getPageSource()).doesNotContain(TOKEN).doesNotContain("browser-it-secret");
+        assertThat(lb.get("/status?since=0")).doesNotContain(TOKEN).doesNotContain("browser-it-secret");
+
         // A phone's width: nothing wider than the screen but the tables, which scroll in their box.
         browser.manage().window().setSize(new Dimension(390, 844));
         Thread.sleep(500);
