@@ -53,6 +53,6 @@ public final class Fixtures {
                 Duration.ofMinutes(1), 0, Duration.ZERO, ProxyProtocol.OFF, false, Duration.ofSeconds(5),
                 AccessList.ALLOW_ALL, AccessList.ALLOW_ALL, 0, 0, true,
                 new HealthCheckConfig(HealthCheckType.TCP, Duration.ofSeconds(2), Duration.ofSeconds(1), 2, 3, "", ""),
-                List.of(servers), Duration.ofSeconds(30));
+                List.of(servers), Duration.ofSeconds(30), org.l4lb.core.config.ForwardingConfig.PROXY);
     }
 }

@@ -25,6 +25,7 @@ import org.l4lb.tcp.admin.history.History;
 import org.l4lb.tcp.admin.history.Sampler;
 import org.l4lb.tcp.admin.history.Timeline;
 import org.l4lb.tcp.ha.HaInstances;
+import org.l4lb.tcp.kernel.KernelForwarding;
 import org.l4lb.tcp.health.HealthChecker;
 import org.l4lb.tcp.health.HealthChecks;
 import org.l4lb.tcp.proxy.DataPlane;
@@ -66,6 +67,8 @@ public final class Node implements NodeState {
     private int eventLoops;
     private final Timeline timeline = new Timeline();
     private final History history = new History();
+    /** Null until a service is forwarded by the kernel. */
+    private volatile KernelForwarding kernel;
 
     /**
      * @param transport {@code Transport.of(config.transport())}, chosen (or refused) before
@@ -108,6 +111,9 @@ public final class Node implements NodeState {
                 made.put(sc.name(), newService(sc, config.maxConnections()));
             }
             services = made;
+            if (anyKernel(config)) {
+                kernel = KernelForwarding.start(this::services);
+            }
             if (config.ha().enabled()) {
                 ha = HaInstances.create(config.haInstances(), name(), this::service, this::services, this::openSessions);
                 for (HaInstances.Instance i : ha.all()) {
@@ -138,6 +144,7 @@ public final class Node implements NodeState {
             if (ha != null) {
                 ha.close();
             }
+            closeKernel();
             shutdownGroups();
             throw e;
         }
@@ -214,6 +221,9 @@ public final class Node implements NodeState {
      * @throws IllegalStateException when a step that can fail did; nothing changed
      */
     public synchronized List<String> apply(LbConfig next) throws InterruptedException {
+        if (kernel == null && anyKernel(next)) {
+            kernel = KernelForwarding.start(this::services); // throws, naming what is missing: nothing changed
+        }
         LbConfig running = config;
         Map<String, Service> current = services;
         List<String> changes = new ArrayList<>();
@@ -414,10 +424,24 @@ public final class Node implements NodeState {
                 Thread.currentThread().interrupt();
             }
         }
+        closeKernel();
         if (admin != null) {
             admin.stop();
         }
         shutdownGroups();
+    }
+
+    private static boolean anyKernel(LbConfig c) {
+        return c.services().stream().anyMatch(s -> s.forwarding().kernel());
+    }
+
+    /** The kernel's table goes: nothing of ours forwards any more. */
+    private void closeKernel() {
+        KernelForwarding k = kernel;
+        if (k != null) {
+            k.close();
+            kernel = null;
+        }
     }
 
     private void shutdownGroups() {

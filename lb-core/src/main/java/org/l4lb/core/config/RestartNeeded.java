@@ -23,6 +23,10 @@ public final class RestartNeeded {
         check(changed, "transport", running, next, LbConfig::transport);
         check(changed, "splice", running, next, LbConfig::splice);
         check(changed, "admin.listen", running, next, c -> c.admin().listen());
+        for (ServiceConfig s : next.services()) {
+            running.service(s.name()).filter(r -> r.forwarding().mode() != s.forwarding().mode())
+                    .ifPresent(r -> changed.add("services." + s.name() + ".forwarding"));
+        }
         HaConfig first = running.ha();
         if (first.enabled() != next.ha().enabled()) {
             changed.add("ha.enabled");

@@ -14,6 +14,7 @@ import org.l4lb.core.acl.AccessList;
  * @param maxConnectionsPerClient sessions at once per client address; 0 is unlimited
  * @param accessLog one line per session on the "access" logger (nginx {@code access_log})
  * @param resolveInterval how often the names of servers with {@code resolve} are resolved again
+ * @param forwarding this process (a proxy) or the kernel (nftables NAT) moves the bytes
  */
 public record ServiceConfig(
         String name,
@@ -33,7 +34,8 @@ public record ServiceConfig(
         boolean accessLog,
         HealthCheckConfig healthCheck,
         List<ServerConfig> servers,
-        Duration resolveInterval) {
+        Duration resolveInterval,
+        ForwardingConfig forwarding) {
 
     public ServiceConfig {
         listen = List.copyOf(listen);
@@ -44,6 +46,6 @@ public record ServiceConfig(
     public ServiceConfig withServers(List<ServerConfig> other) {
         return new ServiceConfig(name, listen, balance, connectTimeout, idleTimeout, nextUpstreamTries, nextUpstreamTimeout,
                 proxyProtocol, acceptProxy, acceptProxyTimeout, proxySources, access, maxConnections, maxConnectionsPerClient, accessLog,
-                healthCheck, other, resolveInterval);
+                healthCheck, other, resolveInterval, forwarding);
     }
 }

@@ -72,10 +72,15 @@ final class ServiceReader {
         HealthCheckConfig health = healthCheck(r, written);
         List<ServerConfig> servers = servers(r, strategy);
         Duration resolveInterval = r.duration("resolve-interval", ONE_MS);
+        ForwardingConfig forwarding = new ForwardingConfig(r.named("forwarding", Forwarding.class), r.named("nat", NatMode.class));
 
-        return new ServiceConfig(name, listen, balance, connectTimeout, idleTimeout, nextTries, nextTimeout,
+        ServiceConfig service = new ServiceConfig(name, listen, balance, connectTimeout, idleTimeout, nextTries, nextTimeout,
                 proxyProtocol, acceptProxy, acceptProxyTimeout, proxySources, access, maxConnections, maxPerClient, accessLog, health, servers,
-                resolveInterval);
+                resolveInterval, forwarding);
+        if (forwarding.kernel()) {
+            KernelLimits.check(service, r);
+        }
+        return service;
     }
 
     private String stringItem(ConfigReader.Item item) {

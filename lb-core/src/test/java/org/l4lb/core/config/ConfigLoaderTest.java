@@ -401,7 +401,7 @@ class ConfigLoaderTest {
     @Test
     void theShippedExamplesAreValid() throws Exception {
         Map<String, String> env = Map.of("L4LB_SECRET", "example-secret-123");
-        for (String name : List.of("single.conf", "node1.conf", "node2.conf")) {
+        for (String name : List.of("single.conf", "node1.conf", "node2.conf", "kernel.conf")) {
             LbConfig c = ConfigLoader.load(Path.of("../examples", name), env);
             assertThat(c.services()).as(name).isNotEmpty();
         }
@@ -414,6 +414,33 @@ class ConfigLoaderTest {
                         org.assertj.core.groups.Tuple.tuple("b", 100, List.of("10.99.0.101/24")));
         assertThat(two.haInstances()).extracting(HaConfig::name, HaConfig::priority)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("a", 100), org.assertj.core.groups.Tuple.tuple("b", 150));
+    }
+
+    @Test
+    void kernelForwardingTakesWhatTheKernelCanDoAndRefusesTheRestWithTheReason() throws Exception {
+        LbConfig ok = load("""
+                services.web { listen = ["10.0.0.100:80"], forwarding = kernel, nat = destination, strategy = ip-hash,
+                  servers = ["10.0.0.1:8080", { address = "10.0.0.2:8080", weight = 3 }] }
+                """);
+        assertThat(ok.services().get(0).forwarding()).isEqualTo(new ForwardingConfig(Forwarding.KERNEL, NatMode.DESTINATION));
+        assertThat(load(SVC).services().get(0).forwarding()).isEqualTo(ForwardingConfig.PROXY);
+        assertThat(problems("""
+                services.web { listen = ["[::1]:80"], forwarding = kernel, strategy = least-conn, persistence-timeout = 5m,
+                  proxy-protocol = v2, max-connections = 10, allow = ["10.0.0.0/8"],
+                  servers = ["unix:/run/app.sock", { address = "10.0.0.2:8080", max-conns = 5 }] }
+                """)).containsExactlyInAnyOrder(
+                "node.conf:1: services.web.strategy: 'least-conn' picks by open sessions, which the kernel does not count;"
+                        + " forwarding = kernel takes round-robin (numgen), ip-hash or hash (jhash)",
+                "node.conf:1: services.web.persistence-timeout: not in forwarding = kernel yet; use ip-hash for clients that"
+                        + " keep their server",
+                "node.conf:2: services.web.proxy-protocol: the kernel forwards packets and cannot add a PROXY header; the"
+                        + " servers see the client's address with nat = destination",
+                "node.conf:2: services.web.max-connections: not in forwarding = kernel yet",
+                "node.conf:2: services.web.allow: not in forwarding = kernel yet",
+                "node.conf:1: services.web.listen: [::1]:80: forwarding = kernel takes IPv4 listen addresses (0.0.0.0 for"
+                        + " every one)",
+                "node.conf:3: services.web.servers: unix:/run/app.sock: forwarding = kernel takes IPv4 server addresses",
+                "node.conf:3: services.web.servers: 10.0.0.2:8080: max-conns is not in forwarding = kernel yet");
     }
 
     @Test

@@ -37,7 +37,7 @@ record StatusView(String node, String version, String transport, boolean splice,
      */
     record ServiceView(String name, List<String> listen, String strategy, int activeSessions, long totalSessions,
             long retries, List<ServerView> servers, double newSessionsPerSec, double bytesInPerSec, double bytesOutPerSec,
-            Map<String, Long> refused) {
+            Map<String, Long> refused, String forwarding) {
     }
 
     /**
@@ -85,7 +85,13 @@ record StatusView(String node, String version, String transport, boolean splice,
         return new ServiceView(s.name(), s.config().listen().stream().map(Object::toString).toList(),
                 s.config().balance().strategy().configName(), s.activeSessions(), s.totalSessions(), s.retries(),
                 s.upstream().servers().stream().map(v -> server(v, now)).toList(), r == null ? 0 : r.newSessions(),
-                r == null ? 0 : r.bytesIn(), r == null ? 0 : r.bytesOut(), refused);
+                r == null ? 0 : r.bytesIn(), r == null ? 0 : r.bytesOut(), refused, forwarding(s));
+    }
+
+    /** "proxy", or "kernel (full NAT)" / "kernel (destination NAT)". */
+    private static String forwarding(Service s) {
+        var f = s.config().forwarding();
+        return f.kernel() ? "kernel (" + f.nat().configName() + " NAT)" : "proxy";
     }
 
     private static ServerView server(ServerState v, long now) {

@@ -76,6 +76,9 @@ public final class DataPlane {
 
     /** Binds one listen address of the service; throws if it cannot be bound, having closed what it bound. */
     public void listen(Service service, HostPort hp) throws InterruptedException {
+        if (service.config().forwarding().kernel()) {
+            return; // the kernel forwards its packets (nftables NAT): no socket of ours
+        }
         List<Channel> channels = new ArrayList<>();
         try {
             if (transport.reusePort() != null) {

@@ -181,7 +181,7 @@
     }
     const refused = Object.entries(s.refused).filter(([, n]) => n > 0).map(([k, n]) => k + ' ' + n);
     c.head.replaceChildren(
-      el('h3', {}, s.name, ' ', el('small', {class: 'muted', text: s.listen.join(', ') + ' · ' + s.strategy})),
+      el('h3', {}, s.name, ' ', el('small', {class: 'muted', text: s.listen.join(', ') + ' · ' + s.strategy + ' · ' + s.forwarding})),
       el('div', {class: 'facts'},
         el('span', {}, el('b', {text: 'active '}), s.activeSessions),
         el('span', {}, el('b', {text: 'new/s '}), rate(s.newSessionsPerSec)),

@@ -1,0 +1,226 @@
+package org.l4lb.tcp.drill;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.l4lb.drillkit.DrillBackend;
+
+/**
+ * forwarding = kernel through real namespaces: a client, an LB node that routes (ip_forward = 1)
+ * and two servers on one bridge (10.99.6.0/24). No process of ours is in the packets' path: the
+ * node's nftables table sends each new flow to a server by weight, and its health checks, the
+ * admin API and reloads change that table; a SIGKILL leaves it, a restart replaces it, a clean stop
+ * removes it. Root and namespaces, like the netns drill: skipped without them unless
+ * L4LB_REQUIRE_DRILLS=1.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class KernelForwardingIT {
+
+    private static final String PREFIX = "l4k" + Integer.toString(ThreadLocalRandom.current().nextInt(46656), 36);
+    private static final String NODE = "10.99.6.11";
+    private static final String TOKEN = "kernel-it-token-4711";
+    private static final List<String> namespaces = new ArrayList<>();
+    private static final Map<String, Process> backends = new TreeMap<>();
+    private static Path dir;
+    private static DrillNode lb;
+
+    private static String ns(String host) {
+        return PREFIX + host;
+    }
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        Assumptions.assumeTrue("1".equals(System.getenv("L4LB_DRILLS")),
+                "kernel forwarding drill is opt-in: L4LB_DRILLS=1 (needs root and network namespaces)");
+        String missing = "root".equals(System.getProperty("user.name")) ? null : "not running as root";
+        if (missing == null && Sh.run("sh", "-c", "command -v nft").code() != 0) {
+            missing = "nft is not installed";
+        }
+        if (missing != null) {
+            if ("1".equals(System.getenv("L4LB_REQUIRE_DRILLS"))) {
+                throw new IllegalStateException("the kernel forwarding drill is required here but " + missing);
+            }
+            Assumptions.abort("kernel forwarding drill skipped: " + missing);
+        }
+        dir = Files.createTempDirectory(Files.createDirectories(Path.of("target").toAbsolutePath()), "l4lb-kernel");
+        String sw = ns("sw");
+        add(sw);
+        Sh.must("ip", "-n", sw, "link", "add", "br0", "type", "bridge");
+        Sh.must("ip", "-n", sw, "link", "set", "br0", "up");
+        host("lb", NODE);
+        host("be1", "10.99.6.21");
+        host("be2", "10.99.6.22");
+        host("cl", "10.99.6.31");
+        Sh.must("ip", "netns", "exec", ns("lb"), "sysctl", "-qw", "net.ipv4.ip_forward=1");
+        for (String be : List.of("be1", "be2")) {
+            startBackend(be);
+        }
+        lb = new DrillNode("lb", ns("lb"), dir, config(1, 3));
+        lb.start();
+        awaitTrue(() -> table().contains("10.99.6.22 . 8080"), 30_000, "the node installed its table");
+    }
+
+    private static void add(String name) {
+        Sh.must("ip", "netns", "add", name);
+        namespaces.add(name);
+        Sh.must("ip", "-n", name, "link", "set", "lo", "up");
+    }
+
+    private static void host(String host, String address) {
+        add(ns(host));
+        Sh.must("ip", "-n", ns("sw"), "link", "add", "v-" + host, "type", "veth", "peer", "name", "eth0", "netns", ns(host));
+        Sh.must("ip", "-n", ns("sw"), "link", "set", "v-" + host, "master", "br0", "up");
+        Sh.must("ip", "-n", ns(host), "addr", "add", address + "/24", "dev", "eth0");
+        Sh.must("ip", "-n", ns(host), "link", "set", "eth0", "up");
+    }
+
+    private static void startBackend(String be) throws Exception {
+        Path out = dir.resolve(be + ".out");
+        Files.deleteIfExists(out);
+        backends.put(be, new ProcessBuilder(DrillKit.inNamespace(ns(be), DrillBackend.class, "8080", be))
+                .redirectErrorStream(true).redirectOutput(out.toFile()).start());
+        awaitTrue(() -> read(out).contains("ready"), 30_000, be + " started");
+    }
+
+    private static String config(int w1, int w2) {
+        return """
+                node-name = lb
+                admin.token = "%s"
+                services.web {
+                  listen = ["%s:80"]
+                  forwarding = kernel
+                  servers = [{ address = "10.99.6.21:8080", weight = %d }, { address = "10.99.6.22:8080", weight = %d }]
+                  health-check { interval = 500ms, timeout = 300ms, fall = 1, rise = 1 }
+                }
+                """.formatted(TOKEN, NODE, w1, w2);
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        if (lb != null) {
+            lb.kill();
+        }
+        backends.values().forEach(Process::destroyForcibly);
+        for (int i = namespaces.size() - 1; i >= 0; i--) {
+            Sh.run("ip", "netns", "del", namespaces.get(i));
+        }
+    }
+
+    private static String table() {
+        return Sh.run("ip", "netns", "exec", ns("lb"), "nft", "list", "table", "ip", "l4lb").out();
+    }
+
+    private static boolean hasTable() {
+        return Sh.run("ip", "netns", "exec", ns("lb"), "nft", "list", "table", "ip", "l4lb").code() == 0;
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.exists(p) ? Files.readString(p) : "";
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
+    /** A condition that may read files. */
+    private interface Check {
+        boolean holds() throws Exception;
+    }
+
+    private static void awaitTrue(Check c, long ms, String what) throws Exception {
+        long deadline = System.currentTimeMillis() + ms;
+        while (!c.holds()) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("not within " + ms + " ms: " + what + "\ntable:\n" + table() + "\nnode:\n"
+                        + (lb == null ? "" : lb.log()));
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** {@code n} new connections from the client through the node, one after another: which server answered, and seen from where. */
+    private static Map<String, Integer> served(int n) {
+        String out = Sh.run("ip", "netns", "exec", ns("cl"), "bash", "-c", "for i in $(seq " + n + "); do"
+                + " (exec 3<>/dev/tcp/" + NODE + "/80 && timeout 3 head -n 1 <&3) || echo FAILED; done").out();
+        Map<String, Integer> count = new TreeMap<>();
+        for (String line : out.split("\n")) {
+            if (!line.isBlank()) {
+                count.merge(line.trim(), 1, Integer::sum);
+            }
+        }
+        return count;
+    }
+
+    private static void admin(String query) {
+        String r = Sh.run("ip", "netns", "exec", ns("lb"), "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9090 && printf 'POST "
+                + query + " HTTP/1.0\\r\\nAuthorization: Bearer " + TOKEN + "\\r\\n\\r\\n' >&3 && cat <&3").out();
+        assertThat(r).as("admin API " + query).startsWith("HTTP/1.1 200");
+    }
+
+    @Test
+    @Order(1)
+    void newFlowsGoToTheServersByWeightWithNoProcessInThePath() throws Exception {
+        // numgen inc over the weight ranges: exactly 1 in 4 to be1. Full NAT: the servers see the node.
+        assertThat(served(40)).isEqualTo(Map.of("be1 via " + NODE, 10, "be2 via " + NODE, 30));
+        assertThat(Sh.run("ip", "netns", "exec", ns("lb"), "ss", "-tln").out()).as("no listener of ours on :80")
+                .doesNotContain(NODE + ":80");
+    }
+
+    @Test
+    @Order(2)
+    void aDrainedOrDownServerTakesNoNewFlow() throws Exception {
+        admin("/servers?service=web&server=10.99.6.21:8080&state=draining");
+        awaitTrue(() -> !table().contains("10.99.6.21 . 8080"), 5_000, "be1 out of the map once drained");
+        assertThat(served(12)).isEqualTo(Map.of("be2 via " + NODE, 12));
+        admin("/servers?service=web&server=10.99.6.21:8080&state=enabled");
+        awaitTrue(() -> table().contains("10.99.6.21 . 8080"), 5_000, "be1 back in the map");
+
+        backends.remove("be2").destroyForcibly().waitFor();
+        awaitTrue(() -> !table().contains("10.99.6.22 . 8080"), 5_000, "be2 out of the map once its health check failed");
+        assertThat(served(8)).isEqualTo(Map.of("be1 via " + NODE, 8));
+        startBackend("be2");
+        awaitTrue(() -> table().contains("10.99.6.22 . 8080"), 5_000, "be2 back once it passes");
+    }
+
+    @Test
+    @Order(3)
+    void aReloadChangesTheWeightsInPlace() throws Exception {
+        long pid = lb.pid();
+        lb.rewrite(config(1, 1));
+        lb.signal("HUP");
+        awaitTrue(() -> table().contains("numgen inc mod 2"), 10_000, "the reload's weights in the table");
+        assertThat(lb.pid()).isEqualTo(pid);
+        Map<String, Integer> s = served(20);
+        assertThat(s).isEqualTo(Map.of("be1 via " + NODE, 10, "be2 via " + NODE, 10));
+    }
+
+    @Test
+    @Order(4)
+    void aCrashLeavesTheTableARestartReplacesItACleanStopRemovesIt() throws Exception {
+        lb.kill();
+        assertThat(hasTable()).as("a SIGKILLed node's table stays: the kernel goes on forwarding").isTrue();
+        assertThat(served(4)).as("served with the node dead").containsOnlyKeys("be1 via " + NODE, "be2 via " + NODE);
+        lb.rewrite(config(3, 1));
+        lb.start();
+        awaitTrue(() -> table().contains("0-2 : 10.99.6.21 . 8080"), 30_000, "the restarted node replaced the table");
+        assertThat(table().split("dnat ip to", -1)).as("one rule, not the old one beside the new").hasSize(2);
+        awaitTrue(() -> lb.log().split(" started: transport", -1).length == 3, 30_000, "the restarted node started");
+        lb.signal("TERM");
+        lb.awaitExit(20);
+        assertThat(hasTable()).as("a clean stop removes the table").isFalse();
+        assertThat(lb.log()).contains("kernel forwarding: ruleset replaced");
+    }
+}
