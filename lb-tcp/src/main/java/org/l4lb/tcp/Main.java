@@ -143,6 +143,21 @@ public final class Main {
             err.println("l4lb: cannot start: " + e.getMessage());
             return EXIT_START_FAILED;
         }
+        // Before the start: a stop asked while the node starts is held until it has started, then
+        // drains and cleans up (the VIPs, the kernel's table) as any stop does.
+        CountDownLatch stop = new CountDownLatch(1);
+        AtomicBoolean stopping = new AtomicBoolean();
+        SignalHandler handler = sig -> {
+            if (stopping.compareAndSet(false, true)) {
+                LoggerFactory.getLogger(Main.class).info("SIG{}: draining (send it again to exit at once)", sig.getName());
+                stop.countDown();
+            } else {
+                LoggerFactory.getLogger(Main.class).warn("SIG{} again: exiting now", sig.getName());
+                Runtime.getRuntime().halt(EXIT_OK);
+            }
+        };
+        Signal.handle(new Signal("TERM"), handler);
+        Signal.handle(new Signal("INT"), handler);
         Node node = new Node(config, transport, operations);
         try {
             node.start();
@@ -164,19 +179,6 @@ public final class Main {
             return t;
         });
         names.scheduleWithFixedDelay(operations::followNames, 250, 250, java.util.concurrent.TimeUnit.MILLISECONDS);
-        CountDownLatch stop = new CountDownLatch(1);
-        AtomicBoolean stopping = new AtomicBoolean();
-        SignalHandler handler = sig -> {
-            if (stopping.compareAndSet(false, true)) {
-                LoggerFactory.getLogger(Main.class).info("SIG{}: draining (send it again to exit at once)", sig.getName());
-                stop.countDown();
-            } else {
-                LoggerFactory.getLogger(Main.class).warn("SIG{} again: exiting now", sig.getName());
-                Runtime.getRuntime().halt(EXIT_OK);
-            }
-        };
-        Signal.handle(new Signal("TERM"), handler);
-        Signal.handle(new Signal("INT"), handler);
         // A reload reads the file and binds sockets: off the signal dispatcher, one at a time.
         java.util.concurrent.ExecutorService reloads = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "l4lb-reload");

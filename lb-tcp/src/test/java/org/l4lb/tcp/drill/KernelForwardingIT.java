@@ -32,6 +32,7 @@ class KernelForwardingIT {
     private static final String PREFIX = "l4k" + Integer.toString(ThreadLocalRandom.current().nextInt(46656), 36);
     private static final String NODE = "10.99.6.11";
     private static final String TOKEN = "kernel-it-token-4711";
+    private static final String FAR = "10.99.7.31";
     private static final List<String> namespaces = new ArrayList<>();
     private static final Map<String, Process> backends = new TreeMap<>();
     private static Path dir;
@@ -65,12 +66,29 @@ class KernelForwardingIT {
         host("be2", "10.99.6.22");
         host("cl", "10.99.6.31");
         Sh.must("ip", "netns", "exec", ns("lb"), "sysctl", "-qw", "net.ipv4.ip_forward=1");
+        // A client one hop away (10.99.7.0/24, routed by the node), for nat = destination: the
+        // servers answer it through the node, as LVS NAT's real servers do.
+        add(ns("far"));
+        Sh.must("ip", "-n", ns("lb"), "link", "add", "eth1", "type", "veth", "peer", "name", "eth0", "netns", ns("far"));
+        Sh.must("ip", "-n", ns("lb"), "addr", "add", "10.99.7.1/24", "dev", "eth1");
+        Sh.must("ip", "-n", ns("lb"), "link", "set", "eth1", "up");
+        Sh.must("ip", "-n", ns("far"), "addr", "add", FAR + "/24", "dev", "eth0");
+        Sh.must("ip", "-n", ns("far"), "link", "set", "eth0", "up");
+        Sh.must("ip", "-n", ns("far"), "route", "add", "default", "via", "10.99.7.1");
+        for (String be : List.of("be1", "be2")) {
+            Sh.must("ip", "-n", ns(be), "route", "add", "10.99.7.0/24", "via", NODE);
+        }
+        // Twenty client addresses for ip-hash, one hop behind cl.
+        for (int i = 1; i <= 20; i++) {
+            Sh.must("ip", "-n", ns("cl"), "addr", "add", "10.99.8." + i + "/32", "dev", "eth0");
+        }
+        Sh.must("ip", "-n", ns("lb"), "route", "add", "10.99.8.0/24", "via", "10.99.6.31");
         for (String be : List.of("be1", "be2")) {
             startBackend(be);
         }
         lb = new DrillNode("lb", ns("lb"), dir, config(1, 3));
         lb.start();
-        awaitTrue(() -> table().contains("10.99.6.22 . 8080"), 30_000, "the node installed its table");
+        awaitTrue(() -> web().contains("10.99.6.22 . 8080"), 30_000, "the node installed its table");
     }
 
     private static void add(String name) {
@@ -105,7 +123,21 @@ class KernelForwardingIT {
                   servers = [{ address = "10.99.6.21:8080", weight = %d }, { address = "10.99.6.22:8080", weight = %d }]
                   health-check { interval = 500ms, timeout = 300ms, fall = 1, rise = 1 }
                 }
-                """.formatted(TOKEN, NODE, w1, w2);
+                services.direct {
+                  listen = ["%s:81"]
+                  forwarding = kernel
+                  nat = destination
+                  servers = ["10.99.6.21:8080", "10.99.6.22:8080"]
+                  health-check { interval = 500ms, timeout = 300ms, fall = 1, rise = 1 }
+                }
+                services.hashed {
+                  listen = ["0.0.0.0:82"]
+                  forwarding = kernel
+                  strategy = ip-hash
+                  servers = ["10.99.6.21:8080", "10.99.6.22:8080"]
+                  health-check { interval = 500ms, timeout = 300ms, fall = 1, rise = 1 }
+                }
+                """.formatted(TOKEN, NODE, w1, w2, NODE);
     }
 
     @AfterAll
@@ -121,6 +153,11 @@ class KernelForwardingIT {
 
     private static String table() {
         return Sh.run("ip", "netns", "exec", ns("lb"), "nft", "list", "table", "ip", "l4lb").out();
+    }
+
+    /** The web service's rule: the one the weights, drains and downs are checked on. */
+    private static String web() {
+        return table().lines().filter(l -> l.contains("comment \"web\"") && l.contains("dnat")).findFirst().orElse("");
     }
 
     private static boolean hasTable() {
@@ -153,8 +190,12 @@ class KernelForwardingIT {
 
     /** {@code n} new connections from the client through the node, one after another: which server answered, and seen from where. */
     private static Map<String, Integer> served(int n) {
-        String out = Sh.run("ip", "netns", "exec", ns("cl"), "bash", "-c", "for i in $(seq " + n + "); do"
-                + " (exec 3<>/dev/tcp/" + NODE + "/80 && timeout 3 head -n 1 <&3) || echo FAILED; done").out();
+        return served("cl", 80, n);
+    }
+
+    private static Map<String, Integer> served(String client, int port, int n) {
+        String out = Sh.run("ip", "netns", "exec", ns(client), "bash", "-c", "for i in $(seq " + n + "); do"
+                + " (exec 3<>/dev/tcp/" + NODE + "/" + port + " && timeout 3 head -n 1 <&3) || echo FAILED; done").out();
         Map<String, Integer> count = new TreeMap<>();
         for (String line : out.split("\n")) {
             if (!line.isBlank()) {
@@ -181,43 +222,68 @@ class KernelForwardingIT {
 
     @Test
     @Order(2)
-    void aDrainedOrDownServerTakesNoNewFlow() throws Exception {
-        admin("/servers?service=web&server=10.99.6.21:8080&state=draining");
-        awaitTrue(() -> !table().contains("10.99.6.21 . 8080"), 5_000, "be1 out of the map once drained");
-        assertThat(served(12)).isEqualTo(Map.of("be2 via " + NODE, 12));
-        admin("/servers?service=web&server=10.99.6.21:8080&state=enabled");
-        awaitTrue(() -> table().contains("10.99.6.21 . 8080"), 5_000, "be1 back in the map");
+    void destinationNatShowsTheServersTheClientAndIpHashKeepsEachClientOnItsServer() throws Exception {
+        // nat = destination: the servers see the client's own address and answer it through the node.
+        Map<String, Integer> direct = served("far", 81, 10);
+        assertThat(direct).isEqualTo(Map.of("be1 via " + FAR, 5, "be2 via " + FAR, 5));
 
-        backends.remove("be2").destroyForcibly().waitFor();
-        awaitTrue(() -> !table().contains("10.99.6.22 . 8080"), 5_000, "be2 out of the map once its health check failed");
-        assertThat(served(8)).isEqualTo(Map.of("be1 via " + NODE, 8));
-        startBackend("be2");
-        awaitTrue(() -> table().contains("10.99.6.22 . 8080"), 5_000, "be2 back once it passes");
+        // ip-hash: each of twenty client addresses reaches the same server every time, and both servers get some.
+        Map<String, String> first = new TreeMap<>();
+        for (int round = 0; round < 3; round++) {
+            String out = Sh.run(DrillKit.inNamespace(ns("cl"), org.l4lb.drillkit.DrillStickyClients.class, NODE, "82",
+                    "10.99.8", "20").toArray(String[]::new)).out();
+            for (String line : out.split("\n")) {
+                String[] f = line.trim().split(" ");
+                if (f.length >= 2 && f[0].startsWith("10.99.8.")) {
+                    String was = first.putIfAbsent(f[0], f[1]);
+                    assertThat(was == null ? f[1] : was).as("server of " + f[0] + " in round " + round + ": " + line)
+                            .isEqualTo(f[1]);
+                }
+            }
+        }
+        assertThat(first).as("each client answered").hasSize(20);
+        assertThat(new java.util.HashSet<>(first.values())).as("over both servers").containsExactlyInAnyOrder("be1", "be2");
     }
 
     @Test
     @Order(3)
+    void aDrainedOrDownServerTakesNoNewFlow() throws Exception {
+        admin("/servers?service=web&server=10.99.6.21:8080&state=draining");
+        awaitTrue(() -> !web().contains("10.99.6.21 . 8080"), 5_000, "be1 out of the map once drained");
+        assertThat(served(12)).isEqualTo(Map.of("be2 via " + NODE, 12));
+        admin("/servers?service=web&server=10.99.6.21:8080&state=enabled");
+        awaitTrue(() -> web().contains("10.99.6.21 . 8080"), 5_000, "be1 back in the map");
+
+        backends.remove("be2").destroyForcibly().waitFor();
+        awaitTrue(() -> !web().contains("10.99.6.22 . 8080"), 5_000, "be2 out of the map once its health check failed");
+        assertThat(served(8)).isEqualTo(Map.of("be1 via " + NODE, 8));
+        startBackend("be2");
+        awaitTrue(() -> web().contains("10.99.6.22 . 8080"), 5_000, "be2 back once it passes");
+    }
+
+    @Test
+    @Order(4)
     void aReloadChangesTheWeightsInPlace() throws Exception {
         long pid = lb.pid();
         lb.rewrite(config(1, 1));
         lb.signal("HUP");
-        awaitTrue(() -> table().contains("numgen inc mod 2"), 10_000, "the reload's weights in the table");
+        awaitTrue(() -> web().contains("numgen inc mod 2 "), 10_000,
+                "the reload's weights in the table");
         assertThat(lb.pid()).isEqualTo(pid);
         Map<String, Integer> s = served(20);
         assertThat(s).isEqualTo(Map.of("be1 via " + NODE, 10, "be2 via " + NODE, 10));
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aCrashLeavesTheTableARestartReplacesItACleanStopRemovesIt() throws Exception {
         lb.kill();
         assertThat(hasTable()).as("a SIGKILLed node's table stays: the kernel goes on forwarding").isTrue();
         assertThat(served(4)).as("served with the node dead").containsOnlyKeys("be1 via " + NODE, "be2 via " + NODE);
         lb.rewrite(config(3, 1));
         lb.start();
-        awaitTrue(() -> table().contains("0-2 : 10.99.6.21 . 8080"), 30_000, "the restarted node replaced the table");
-        assertThat(table().split("dnat ip to", -1)).as("one rule, not the old one beside the new").hasSize(2);
-        awaitTrue(() -> lb.log().split(" started: transport", -1).length == 3, 30_000, "the restarted node started");
+        awaitTrue(() -> web().contains("0-2 : 10.99.6.21 . 8080"), 30_000, "the restarted node replaced the table");
+        assertThat(table().split("dnat ip to", -1)).as("one rule per service, not the old ones beside the new").hasSize(4);
         lb.signal("TERM");
         lb.awaitExit(20);
         assertThat(hasTable()).as("a clean stop removes the table").isFalse();
