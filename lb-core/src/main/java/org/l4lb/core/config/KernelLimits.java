@@ -31,10 +31,6 @@ final class KernelLimits {
         if (s.acceptProxy()) {
             r.problem("accept-proxy", "the kernel forwards packets and cannot read a PROXY header");
         }
-        if (s.maxConnections() > 0 || s.maxConnectionsPerClient() > 0) {
-            r.problem(s.maxConnections() > 0 ? "max-connections" : "max-connections-per-client",
-                    "not in forwarding = kernel yet");
-        }
         if (!s.access().allow().isEmpty() || !s.access().deny().isEmpty()) {
             r.problem(s.access().allow().isEmpty() ? "deny" : "allow", "not in forwarding = kernel yet");
         }

@@ -435,7 +435,6 @@ class ConfigLoaderTest {
                         + " keep their server",
                 "node.conf:2: services.web.proxy-protocol: the kernel forwards packets and cannot add a PROXY header; the"
                         + " servers see the client's address with nat = destination",
-                "node.conf:2: services.web.max-connections: not in forwarding = kernel yet",
                 "node.conf:2: services.web.allow: not in forwarding = kernel yet",
                 "node.conf:1: services.web.listen: [::1]:80: forwarding = kernel takes IPv4 listen addresses (0.0.0.0 for"
                         + " every one)",

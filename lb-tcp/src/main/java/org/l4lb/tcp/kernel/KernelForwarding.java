@@ -34,7 +34,9 @@ public final class KernelForwarding implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private String applied = "";
+    /** The table's structure and choices in force; empty when none is. */
+    private String appliedStructure = "";
+    private List<String> appliedChoices = List.of();
 
     private KernelForwarding(Supplier<List<Service>> services) {
         this.services = services;
@@ -91,16 +93,21 @@ public final class KernelForwarding implements AutoCloseable {
                 kernel.add(view(s, now));
             }
         }
-        String next = KernelRuleset.render(kernel);
-        if (next.equals(applied)) {
+        String structure = KernelRuleset.structure(kernel);
+        List<String> choices = KernelRuleset.choices(kernel);
+        if (structure.equals(appliedStructure) && choices.equals(appliedChoices)) {
             return;
         }
-        Nft.Result r = Nft.run(next);
+        // The limits' counts live in their rules: while they are the same, only the choices change.
+        boolean whole = !structure.equals(appliedStructure);
+        Nft.Result r = Nft.run(whole ? KernelRuleset.render(kernel) : KernelRuleset.renderChoices(choices));
         if (r.ok()) {
-            applied = next;
-            LOG.info("kernel forwarding: ruleset replaced ({})", summary(kernel));
+            appliedStructure = structure;
+            appliedChoices = choices;
+            LOG.info("kernel forwarding: {} ({})", whole ? "table replaced" : "choices replaced", summary(kernel));
         } else {
-            LOG.error("kernel forwarding: nft refused the ruleset: {}\n{}", r.output(), next);
+            appliedStructure = ""; // the next try replaces the whole table
+            LOG.error("kernel forwarding: nft refused the ruleset: {}", r.output());
         }
     }
 
@@ -118,7 +125,8 @@ public final class KernelForwarding implements AutoCloseable {
             }
         }
         return new KernelRuleset.Service(s.name(), s.config().listen(), s.config().balance().strategy(),
-                s.config().balance().hashKey(), s.config().forwarding().nat(), primary.isEmpty() ? backup : primary);
+                s.config().balance().hashKey(), s.config().forwarding().nat(), primary.isEmpty() ? backup : primary,
+                s.config().maxConnections(), s.config().maxConnectionsPerClient());
     }
 
     private static String summary(List<KernelRuleset.Service> services) {
@@ -142,7 +150,8 @@ public final class KernelForwarding implements AutoCloseable {
         if (!r.ok()) {
             LOG.error("kernel forwarding: cannot remove table ip {}: {}", KernelRuleset.TABLE, r.output());
         }
-        applied = "";
+        appliedStructure = "";
+        appliedChoices = List.of();
     }
 
     /** {@code nft -f -} with the script on its standard input. */

@@ -24,39 +24,101 @@ final class KernelRuleset {
     record Target(String address, int port, int weight) {
     }
 
-    /** One kernel-forwarded service and the servers that take new flows now. */
+    /**
+     * One kernel-forwarded service and the servers that take new flows now.
+     *
+     * @param maxConnections flows at once to the service, 0 for no bound
+     * @param maxPerClient flows at once from one client address, 0 for no bound
+     */
     record Service(String name, List<HostPort> listen, Strategy strategy, HashKey hashKey, NatMode nat,
-            List<Target> targets) {
+            List<Target> targets, int maxConnections, int maxPerClient) {
+
+        Service(String name, List<HostPort> listen, Strategy strategy, HashKey hashKey, NatMode nat, List<Target> targets) {
+            this(name, listen, strategy, hashKey, nat, targets, 0, 0);
+        }
     }
 
     private KernelRuleset() {
     }
 
-    /** The whole transaction: the table replaced by one holding {@code services}' rules. */
-    static String render(List<Service> services) {
-        StringBuilder pre = new StringBuilder();
-        StringBuilder post = new StringBuilder();
+    /**
+     * The rules that pick a server for a new flow (the prerouting chain's), one per line: all that
+     * health, admin states, weights and ramps change.
+     */
+    static List<String> choices(List<Service> services) {
+        List<String> rules = new java.util.ArrayList<>();
         for (Service s : services) {
             for (HostPort l : s.listen()) {
-                String match = (l.host().equals("0.0.0.0") ? "" : "ip daddr " + l.host() + " ") + "tcp dport " + l.port();
                 String map = map(s.targets());
-                if (map != null) {
-                    pre.append("    ").append(match).append(" dnat ip to ").append(selector(s)).append(" map { ")
-                            .append(map).append(" } comment \"").append(s.name()).append("\"\n");
-                }
                 // Nothing eligible: no rule, and the node's own stack, with no listener there, resets.
+                if (map != null) {
+                    rules.add(match(l) + " dnat ip to " + selector(s) + " map { " + map + " } comment \"" + s.name() + "\"");
+                }
+            }
+        }
+        return rules;
+    }
+
+    /**
+     * The rest of the table: the limits (whose counts of open flows live in their rules, so they
+     * are replaced only when the limits change) and the source NAT.
+     */
+    static String structure(List<Service> services) {
+        StringBuilder post = new StringBuilder();
+        StringBuilder forward = new StringBuilder();
+        StringBuilder sets = new StringBuilder();
+        for (int n = 0; n < services.size(); n++) {
+            Service s = services.get(n);
+            if (s.maxPerClient() > 0) {
+                sets.append("  set clients_").append(n).append(" { type ipv4_addr; size 65535; flags dynamic; }\n");
+            }
+            for (HostPort l : s.listen()) {
+                String original = (l.host().equals("0.0.0.0") ? "" : "ct original ip daddr " + l.host() + " ")
+                        + "ct original proto-dst " + l.port();
+                // A new flow of this service once DNAT chose its server: where the limits apply
+                // (conntrack counts the flows; reject is allowed on the forward hook).
+                String flow = "meta l4proto tcp ct state new ct status dnat " + original;
+                if (s.maxPerClient() > 0) {
+                    forward.append("    ").append(flow).append(" add @clients_").append(n).append(" { ip saddr ct count over ")
+                            .append(s.maxPerClient()).append(" } reject with tcp reset comment \"").append(s.name())
+                            .append(": max-connections-per-client\"\n");
+                }
+                if (s.maxConnections() > 0) {
+                    forward.append("    ").append(flow).append(" ct count over ").append(s.maxConnections())
+                            .append(" reject with tcp reset comment \"").append(s.name()).append(": max-connections\"\n");
+                }
                 if (s.nat() == NatMode.FULL) {
-                    post.append("    meta l4proto tcp ct status dnat ")
-                            .append(l.host().equals("0.0.0.0") ? "" : "ct original ip daddr " + l.host() + " ")
-                            .append("ct original proto-dst ").append(l.port()).append(" masquerade comment \"")
+                    post.append("    meta l4proto tcp ct status dnat ").append(original).append(" masquerade comment \"")
                             .append(s.name()).append("\"\n");
                 }
             }
         }
-        return "table ip " + TABLE + "\ndelete table ip " + TABLE + "\ntable ip " + TABLE + " {\n"
+        return sets + "  chain forward {\n    type filter hook forward priority filter; policy accept;\n" + forward + "  }\n"
+                + "  chain postrouting {\n    type nat hook postrouting priority srcnat; policy accept;\n" + post + "  }\n";
+    }
+
+    /** The whole transaction: the table replaced by one holding {@code services}' rules. */
+    static String render(List<Service> services) {
+        StringBuilder pre = new StringBuilder();
+        for (String rule : choices(services)) {
+            pre.append("    ").append(rule).append("\n");
+        }
+        return "table ip " + TABLE + "\ndelete table ip " + TABLE + "\ntable ip " + TABLE + " {\n" + structure(services)
                 + "  chain prerouting {\n    type nat hook prerouting priority dstnat; policy accept;\n" + pre + "  }\n"
-                + "  chain postrouting {\n    type nat hook postrouting priority srcnat; policy accept;\n" + post + "  }\n"
                 + "}\n";
+    }
+
+    /** The transaction that swaps the choices alone, the rest of the table (and its counts) untouched. */
+    static String renderChoices(List<String> choices) {
+        StringBuilder b = new StringBuilder("flush chain ip " + TABLE + " prerouting\n");
+        for (String rule : choices) {
+            b.append("add rule ip ").append(TABLE).append(" prerouting ").append(rule).append("\n");
+        }
+        return b.toString();
+    }
+
+    private static String match(HostPort l) {
+        return (l.host().equals("0.0.0.0") ? "" : "ip daddr " + l.host() + " ") + "tcp dport " + l.port();
     }
 
     /** What removes the table: a clean stop, or a start after a crash with no kernel service left. */

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.l4lb.drillkit.DrillBackend;
+import org.l4lb.drillkit.DrillEcho;
 
 /**
  * forwarding = kernel through real namespaces: a client, an LB node that routes (ip_forward = 1)
@@ -85,6 +86,7 @@ class KernelForwardingIT {
         Sh.must("ip", "-n", ns("lb"), "route", "add", "10.99.8.0/24", "via", "10.99.6.31");
         for (String be : List.of("be1", "be2")) {
             startBackend(be);
+            startEcho(be);
         }
         lb = new DrillNode("lb", ns("lb"), dir, config(1, 3));
         lb.start();
@@ -113,6 +115,13 @@ class KernelForwardingIT {
         awaitTrue(() -> read(out).contains("ready"), 30_000, be + " started");
     }
 
+    private static void startEcho(String be) throws Exception {
+        Path out = dir.resolve(be + "-echo.out");
+        backends.put(be + "-echo", new ProcessBuilder(DrillKit.inNamespace(ns(be), DrillEcho.class, "8081"))
+                .redirectErrorStream(true).redirectOutput(out.toFile()).start());
+        awaitTrue(() -> read(out).contains("ready"), 30_000, be + "'s echo started");
+    }
+
     private static String config(int w1, int w2) {
         return """
                 node-name = lb
@@ -130,6 +139,20 @@ class KernelForwardingIT {
                   servers = ["10.99.6.21:8080", "10.99.6.22:8080"]
                   health-check { interval = 500ms, timeout = 300ms, fall = 1, rise = 1 }
                 }
+                services.limited {
+                  listen = ["%s:83"]
+                  forwarding = kernel
+                  max-connections = 2
+                  servers = ["10.99.6.21:8081", "10.99.6.22:8081"]
+                  health-check { interval = 500ms, timeout = 300ms, fall = 1, rise = 1 }
+                }
+                services.perclient {
+                  listen = ["%s:84"]
+                  forwarding = kernel
+                  max-connections-per-client = 1
+                  servers = ["10.99.6.21:8081", "10.99.6.22:8081"]
+                  health-check { interval = 500ms, timeout = 300ms, fall = 1, rise = 1 }
+                }
                 services.hashed {
                   listen = ["0.0.0.0:82"]
                   forwarding = kernel
@@ -137,7 +160,7 @@ class KernelForwardingIT {
                   servers = ["10.99.6.21:8080", "10.99.6.22:8080"]
                   health-check { interval = 500ms, timeout = 300ms, fall = 1, rise = 1 }
                 }
-                """.formatted(TOKEN, NODE, w1, w2, NODE);
+                """.formatted(TOKEN, NODE, w1, w2, NODE, NODE, NODE);
     }
 
     @AfterAll
@@ -157,7 +180,7 @@ class KernelForwardingIT {
 
     /** The web service's rule: the one the weights, drains and downs are checked on. */
     private static String web() {
-        return table().lines().filter(l -> l.contains("comment \"web\"") && l.contains("dnat")).findFirst().orElse("");
+        return table().lines().filter(l -> l.contains("comment \"web\"") && l.contains("dnat ip to")).findFirst().orElse("");
     }
 
     private static boolean hasTable() {
@@ -245,8 +268,42 @@ class KernelForwardingIT {
         assertThat(new java.util.HashSet<>(first.values())).as("over both servers").containsExactlyInAnyOrder("be1", "be2");
     }
 
+    /**
+     * From {@code client}: holds {@code held} connections to {@code port} open, then tries one more;
+     * "HELD n" per held one that still echoes, and "MORE ok" or "MORE refused".
+     */
+    private static String holdAndTryOneMore(String client, int port, int held) {
+        StringBuilder script = new StringBuilder();
+        for (int i = 0; i < held; i++) {
+            script.append("exec ").append(3 + i).append("<>/dev/tcp/").append(NODE).append("/").append(port).append("; ");
+        }
+        script.append("( exec 9<>/dev/tcp/").append(NODE).append("/").append(port)
+                .append(" && echo ping >&9 && timeout 3 head -n 1 <&9 >/dev/null ) 2>/dev/null && echo 'MORE ok' || echo 'MORE refused'; ");
+        for (int i = 0; i < held; i++) {
+            script.append("echo ping >&").append(3 + i).append(" && timeout 3 head -n 1 <&").append(3 + i)
+                    .append(" >/dev/null && echo 'HELD ").append(i).append("'; ");
+        }
+        return Sh.run("ip", "netns", "exec", ns(client), "bash", "-c", script.toString()).out();
+    }
+
     @Test
     @Order(3)
+    void theLimitsRefuseWhatIsOverThemAndKeepWhatIsWithin() throws Exception {
+        String whole = holdAndTryOneMore("cl", 83, 2);
+        assertThat(whole).as("max-connections = 2").contains("HELD 0", "HELD 1", "MORE refused");
+        assertThat(holdAndTryOneMore("cl", 83, 1)).as("room again once those closed").contains("HELD 0", "MORE ok");
+        assertThat(holdAndTryOneMore("cl", 84, 1)).as("max-connections-per-client = 1").contains("HELD 0", "MORE refused");
+        // Another client has its own allowance.
+        String out = Sh.run("ip", "netns", "exec", ns("cl"), "bash", "-c", "exec 3<>/dev/tcp/" + NODE + "/84; "
+                + "ip netns exec " + ns("far") + " bash -c '(exec 9<>/dev/tcp/" + NODE + "/84 && echo ping >&9 && timeout 3"
+                + " head -n 1 <&9 >/dev/null) && echo FAR-ok || echo FAR-refused'").out();
+        assertThat(out).as("a second client while the first holds its one").contains("FAR-ok");
+        // A weight change swaps the choices alone: the limit's count of open flows stays.
+        assertThat(lb.log()).doesNotContain("nft refused");
+    }
+
+    @Test
+    @Order(4)
     void aDrainedOrDownServerTakesNoNewFlow() throws Exception {
         admin("/servers?service=web&server=10.99.6.21:8080&state=draining");
         awaitTrue(() -> !web().contains("10.99.6.21 . 8080"), 5_000, "be1 out of the map once drained");
@@ -262,7 +319,7 @@ class KernelForwardingIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aReloadChangesTheWeightsInPlace() throws Exception {
         long pid = lb.pid();
         lb.rewrite(config(1, 1));
@@ -275,7 +332,7 @@ class KernelForwardingIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void aCrashLeavesTheTableARestartReplacesItACleanStopRemovesIt() throws Exception {
         lb.kill();
         assertThat(hasTable()).as("a SIGKILLed node's table stays: the kernel goes on forwarding").isTrue();
@@ -283,10 +340,10 @@ class KernelForwardingIT {
         lb.rewrite(config(3, 1));
         lb.start();
         awaitTrue(() -> web().contains("0-2 : 10.99.6.21 . 8080"), 30_000, "the restarted node replaced the table");
-        assertThat(table().split("dnat ip to", -1)).as("one rule per service, not the old ones beside the new").hasSize(4);
+        assertThat(table().split("dnat ip to", -1)).as("one rule per service, not the old ones beside the new").hasSize(6);
         lb.signal("TERM");
         lb.awaitExit(20);
         assertThat(hasTable()).as("a clean stop removes the table").isFalse();
-        assertThat(lb.log()).contains("kernel forwarding: ruleset replaced");
+        assertThat(lb.log()).contains("kernel forwarding: table replaced").contains("kernel forwarding: choices replaced");
     }
 }
