@@ -282,6 +282,11 @@ public final class ServerState implements Candidate {
         return totalSessions.sum();
     }
 
+    /** Flows the kernel sent here (forwarding = kernel), counted as sessions: no process of ours saw them. */
+    public void addFlows(long n) {
+        totalSessions.add(n);
+    }
+
     /** Connects to this server that succeeded, ever: a TCP check has nothing to add while this grows. */
     public long connects() {
         return connects.sum();

@@ -34,6 +34,9 @@ public final class KernelForwarding implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    /** Each counter rule's packets' bytes (flows for FLOWS) when last read, by its comment. */
+    private final java.util.Map<String, Long> lastCounts = new java.util.HashMap<>();
+    private int ticks;
     /** The table's structure and choices in force; empty when none is. */
     private String appliedStructure = "";
     private List<String> appliedChoices = List.of();
@@ -55,7 +58,7 @@ public final class KernelForwarding implements AutoCloseable {
         }
         KernelForwarding k = new KernelForwarding(services);
         k.sync();
-        k.thread.scheduleWithFixedDelay(k::syncQuietly, PERIOD_MS, PERIOD_MS, TimeUnit.MILLISECONDS);
+        k.thread.scheduleWithFixedDelay(k::tick, PERIOD_MS, PERIOD_MS, TimeUnit.MILLISECONDS);
         return k;
     }
 
@@ -76,12 +79,58 @@ public final class KernelForwarding implements AutoCloseable {
         return null;
     }
 
-    private void syncQuietly() {
+    /** Every period the ruleset; every {@link #COUNT_EVERY}th the counters. */
+    private void tick() {
         try {
             sync();
+            if (++ticks % COUNT_EVERY == 0) {
+                count();
+            }
         } catch (RuntimeException e) {
             LOG.error("kernel forwarding: cannot update the ruleset", e);
         }
+    }
+
+    /** Every 2 s: what /metrics and /status show of the servers comes from the counters. */
+    private static final int COUNT_EVERY = 8;
+
+    /**
+     * Adds what the kernel counted since the last read to each server's sessions and bytes: bytes
+     * of the IP packets (headers included), new flows as sessions.
+     */
+    synchronized void count() {
+        if (appliedStructure.isEmpty()) {
+            return;
+        }
+        Nft.Result r = Nft.list("chain", "ip", KernelRuleset.TABLE, "count");
+        if (!r.ok()) {
+            LOG.warn("kernel forwarding: cannot read the counters: {}", r.output());
+            return;
+        }
+        java.util.Map<String, Long> now = KernelCounters.parse(r.output());
+        java.util.Map<String, Service> byName = new java.util.HashMap<>();
+        for (Service s : services.get()) {
+            byName.put(s.name(), s);
+        }
+        now.forEach((comment, value) -> {
+            long before = lastCounts.getOrDefault(comment, 0L);
+            long delta = value >= before ? value - before : value; // a counter that started again
+            lastCounts.put(comment, value);
+            KernelCounters.Key k = KernelCounters.key(comment);
+            Service s = k == null ? null : byName.get(k.service());
+            if (s == null || delta == 0) {
+                return;
+            }
+            for (ServerState v : s.upstream().servers()) {
+                if (v.name().equals(k.server())) {
+                    switch (k.kind()) {
+                        case TO_SERVER -> v.addBytes(delta, 0);
+                        case TO_CLIENT -> v.addBytes(0, delta);
+                        case FLOWS -> v.addFlows(delta);
+                    }
+                }
+            }
+        });
     }
 
     /** Renders the ruleset and applies it if it changed. */
@@ -100,6 +149,10 @@ public final class KernelForwarding implements AutoCloseable {
         }
         // The limits' counts live in their rules: while they are the same, only the choices change.
         boolean whole = !structure.equals(appliedStructure);
+        if (whole) {
+            count(); // what the old counters hold, before they go with the table
+            lastCounts.clear();
+        }
         Nft.Result r = Nft.run(whole ? KernelRuleset.render(kernel) : KernelRuleset.renderChoices(choices));
         if (r.ok()) {
             appliedStructure = structure;
@@ -124,9 +177,15 @@ public final class KernelForwarding implements AutoCloseable {
                 (v.config().backup() ? backup : primary).add(new KernelRuleset.Target(t.endpoint().host(), t.endpoint().port(), w));
             }
         }
+        List<KernelRuleset.Target> counted = new ArrayList<>();
+        for (ServerState v : s.upstream().servers()) {
+            if (v.config().address() instanceof ServerAddress.Tcp t) {
+                counted.add(new KernelRuleset.Target(t.endpoint().host(), t.endpoint().port(), 0));
+            }
+        }
         return new KernelRuleset.Service(s.name(), s.config().listen(), s.config().balance().strategy(),
                 s.config().balance().hashKey(), s.config().forwarding().nat(), primary.isEmpty() ? backup : primary,
-                s.config().maxConnections(), s.config().maxConnectionsPerClient());
+                s.config().maxConnections(), s.config().maxConnectionsPerClient(), counted);
     }
 
     private static String summary(List<KernelRuleset.Service> services) {
@@ -164,8 +223,19 @@ public final class KernelForwarding implements AutoCloseable {
         }
 
         static Result run(String script) {
+            return exec(List.of("nft", "-f", "-"), script);
+        }
+
+        /** {@code nft -j list WHAT...}: the answer in JSON (nft 1.0 prints none for a list read with -f). */
+        static Result list(String... what) {
+            List<String> cmd = new ArrayList<>(List.of("nft", "-j", "list"));
+            cmd.addAll(List.of(what));
+            return exec(cmd, "");
+        }
+
+        private static Result exec(List<String> cmd, String script) {
             try {
-                Process p = new ProcessBuilder("nft", "-f", "-").redirectErrorStream(true).start();
+                Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
                 p.getOutputStream().write(script.getBytes(StandardCharsets.UTF_8));
                 p.getOutputStream().close();
                 String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();

@@ -31,10 +31,30 @@ final class KernelRuleset {
      * @param maxPerClient flows at once from one client address, 0 for no bound
      */
     record Service(String name, List<HostPort> listen, Strategy strategy, HashKey hashKey, NatMode nat,
-            List<Target> targets, int maxConnections, int maxPerClient) {
+            List<Target> targets, int maxConnections, int maxPerClient, List<Target> counted) {
 
         Service(String name, List<HostPort> listen, Strategy strategy, HashKey hashKey, NatMode nat, List<Target> targets) {
-            this(name, listen, strategy, hashKey, nat, targets, 0, 0);
+            this(name, listen, strategy, hashKey, nat, targets, 0, 0, List.of());
+        }
+    }
+
+    /** What a counter rule counts, from its comment: "SERVICE/ADDRESS:PORT" and a kind. */
+    enum Counted {
+        /** Packets from the client to the server. */
+        TO_SERVER(">"),
+        /** Packets from the server to the client. */
+        TO_CLIENT("<"),
+        /** New flows. */
+        FLOWS("+");
+
+        final String mark;
+
+        Counted(String mark) {
+            this.mark = mark;
+        }
+
+        static String comment(String service, Target t, Counted c) {
+            return "count " + service + "/" + t.address() + ":" + t.port() + " " + c.mark;
         }
     }
 
@@ -67,6 +87,7 @@ final class KernelRuleset {
         StringBuilder post = new StringBuilder();
         StringBuilder forward = new StringBuilder();
         StringBuilder sets = new StringBuilder();
+        StringBuilder count = new StringBuilder();
         for (int n = 0; n < services.size(); n++) {
             Service s = services.get(n);
             if (s.maxPerClient() > 0) {
@@ -87,6 +108,19 @@ final class KernelRuleset {
                     forward.append("    ").append(flow).append(" ct count over ").append(s.maxConnections())
                             .append(" reject with tcp reset comment \"").append(s.name()).append(": max-connections\"\n");
                 }
+                // One counter each way and one for new flows per configured server: what /metrics
+                // shows of the server, with the sessions and bytes names the proxy's have.
+                for (Target t : s.counted()) {
+                    String to = "ip daddr " + t.address() + " tcp dport " + t.port();
+                    String from = "ip saddr " + t.address() + " tcp sport " + t.port();
+                    String svc = "meta l4proto tcp ct status dnat " + original;
+                    count.append("    ").append(svc).append(" ").append(to).append(" counter comment \"")
+                            .append(Counted.comment(s.name(), t, Counted.TO_SERVER)).append("\"\n");
+                    count.append("    ").append(svc).append(" ").append(from).append(" counter comment \"")
+                            .append(Counted.comment(s.name(), t, Counted.TO_CLIENT)).append("\"\n");
+                    count.append("    ").append(svc).append(" ct state new ").append(to).append(" counter comment \"")
+                            .append(Counted.comment(s.name(), t, Counted.FLOWS)).append("\"\n");
+                }
                 if (s.nat() == NatMode.FULL) {
                     post.append("    meta l4proto tcp ct status dnat ").append(original).append(" masquerade comment \"")
                             .append(s.name()).append("\"\n");
@@ -94,6 +128,7 @@ final class KernelRuleset {
             }
         }
         return sets + "  chain forward {\n    type filter hook forward priority filter; policy accept;\n" + forward + "  }\n"
+                + "  chain count {\n    type filter hook forward priority filter + 10; policy accept;\n" + count + "  }\n"
                 + "  chain postrouting {\n    type nat hook postrouting priority srcnat; policy accept;\n" + post + "  }\n";
     }
 

@@ -228,6 +228,18 @@ class KernelForwardingIT {
         return count;
     }
 
+    /** One sample from the node's /metrics, read in its namespace; -1 when absent. */
+    private static double metric(String series) {
+        String out = Sh.run("ip", "netns", "exec", ns("lb"), "bash", "-c",
+                "exec 3<>/dev/tcp/127.0.0.1/9090 && printf 'GET /metrics HTTP/1.0\\r\\n\\r\\n' >&3 && cat <&3").out();
+        for (String line : out.split("\n")) {
+            if (line.startsWith(series + " ")) {
+                return Double.parseDouble(line.substring(series.length() + 1).trim());
+            }
+        }
+        return -1;
+    }
+
     private static void admin(String query) {
         String r = Sh.run("ip", "netns", "exec", ns("lb"), "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9090 && printf 'POST "
                 + query + " HTTP/1.0\\r\\nAuthorization: Bearer " + TOKEN + "\\r\\n\\r\\n' >&3 && cat <&3").out();
@@ -239,6 +251,12 @@ class KernelForwardingIT {
     void newFlowsGoToTheServersByWeightWithNoProcessInThePath() throws Exception {
         // numgen inc over the weight ranges: exactly 1 in 4 to be1. Full NAT: the servers see the node.
         assertThat(served(40)).isEqualTo(Map.of("be1 via " + NODE, 10, "be2 via " + NODE, 30));
+        // The kernel's counters become the servers' sessions and bytes in /metrics, as the proxy's are.
+        awaitTrue(() -> metric("l4lb_server_sessions_total{server=\"10.99.6.21:8080\",service=\"web\"}") == 10
+                && metric("l4lb_server_sessions_total{server=\"10.99.6.22:8080\",service=\"web\"}") == 30, 5_000,
+                "the flows counted as sessions");
+        assertThat(metric("l4lb_server_bytes_total{direction=\"to-client\",server=\"10.99.6.22:8080\",service=\"web\"}"))
+                .as("bytes from be2 (IP packets: 30 flows' replies and handshakes)").isGreaterThan(30 * 20);
         assertThat(Sh.run("ip", "netns", "exec", ns("lb"), "ss", "-tln").out()).as("no listener of ours on :80")
                 .doesNotContain(NODE + ":80");
     }

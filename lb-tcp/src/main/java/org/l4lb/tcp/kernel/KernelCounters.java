@@ -1,0 +1,56 @@
+package org.l4lb.tcp.kernel;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Reads the count chain's counters from {@code nft -j}: bytes (packets for new flows) by rule comment. */
+final class KernelCounters {
+
+    /** A counter rule's comment, read back: "count SERVICE/ADDRESS:PORT MARK". */
+    record Key(String service, String server, KernelRuleset.Counted kind) {
+    }
+
+    private KernelCounters() {
+    }
+
+    static Map<String, Long> parse(String json) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        try {
+            for (JsonNode item : new ObjectMapper().readTree(json).path("nftables")) {
+                JsonNode rule = item.get("rule");
+                if (rule == null || !rule.path("comment").asText().startsWith("count ")) {
+                    continue;
+                }
+                String comment = rule.path("comment").asText();
+                Key k = key(comment);
+                for (JsonNode e : rule.path("expr")) {
+                    JsonNode c = e.get("counter");
+                    if (c != null && k != null) {
+                        out.put(comment, k.kind() == KernelRuleset.Counted.FLOWS ? c.path("packets").asLong()
+                                : c.path("bytes").asLong());
+                    }
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("nft -j answered what is not JSON: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /** Null for a comment that is not a counter's. */
+    static Key key(String comment) {
+        String[] f = comment.split(" ");
+        if (f.length != 3 || !f[0].equals("count") || f[1].indexOf('/') < 0) {
+            return null;
+        }
+        for (KernelRuleset.Counted c : KernelRuleset.Counted.values()) {
+            if (c.mark.equals(f[2])) {
+                int slash = f[1].indexOf('/');
+                return new Key(f[1].substring(0, slash), f[1].substring(slash + 1), c);
+            }
+        }
+        return null;
+    }
+}
