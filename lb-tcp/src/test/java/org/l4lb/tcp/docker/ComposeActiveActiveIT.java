@@ -3,7 +3,6 @@ package org.l4lb.tcp.docker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
@@ -28,8 +27,7 @@ class ComposeActiveActiveIT {
     private static final String VIP_B = "10.99.1.101";
     private static final Duration SETTLE = Duration.ofSeconds(8);
 
-    private static Network network;
-    private static final List<GenericContainer<?>> started = new ArrayList<>();
+    private static ComposeRun run;
     private static GenericContainer<?> node1;
     private static GenericContainer<?> node2;
     private static GenericContainer<?> clientA;
@@ -38,7 +36,8 @@ class ComposeActiveActiveIT {
     @BeforeAll
     static void startThePair() {
         ComposeImages images = ComposeImages.build();
-        network = ComposeImages.network();
+        run = new ComposeRun();
+        Network network = run.network;
         for (String b : List.of("a", "b", "c")) {
             start(images.backend(network, b));
         }
@@ -49,18 +48,13 @@ class ComposeActiveActiveIT {
     }
 
     private static GenericContainer<?> start(GenericContainer<?> c) {
-        started.add(c);
-        c.start();
-        return c;
+        return run.start(c);
     }
 
     @AfterAll
     static void stopEverything() {
-        for (int i = started.size() - 1; i >= 0; i--) {
-            started.get(i).stop();
-        }
-        if (network != null) {
-            network.close();
+        if (run != null) {
+            run.close();
         }
     }
 

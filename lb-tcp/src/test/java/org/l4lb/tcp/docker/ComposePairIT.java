@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -51,8 +50,7 @@ class ComposePairIT {
     private static final String VIP = "10.99.1.100";
     private static final Duration SETTLE = Duration.ofSeconds(8);
 
-    private static Network network;
-    private static final List<GenericContainer<?>> started = new ArrayList<>();
+    private static ComposeRun run;
     private static GenericContainer<?> node1;
     private static GenericContainer<?> node2;
     private static GenericContainer<?> client;
@@ -60,7 +58,8 @@ class ComposePairIT {
     @BeforeAll
     static void startThePair() {
         ComposeImages images = ComposeImages.build();
-        network = ComposeImages.network();
+        run = new ComposeRun();
+        Network network = run.network;
         for (String b : List.of("a", "b", "c")) {
             start(images.backend(network, b));
         }
@@ -70,18 +69,13 @@ class ComposePairIT {
     }
 
     private static GenericContainer<?> start(GenericContainer<?> c) {
-        started.add(c);
-        c.start();
-        return c;
+        return run.start(c);
     }
 
     @AfterAll
     static void stopEverything() {
-        for (int i = started.size() - 1; i >= 0; i--) {
-            started.get(i).stop();
-        }
-        if (network != null) {
-            network.close();
+        if (run != null) {
+            run.close();
         }
     }
 
@@ -211,7 +205,7 @@ class ComposePairIT {
         long start = failed.get(0).at() - 1000;
         long end = failed.stream().mapToLong(Attempts.Attempt::end).max().orElse(start) + 200;
         StringBuilder out = new StringBuilder("\nevery process's lines from 1 s before the first failure:");
-        for (GenericContainer<?> c : started) {
+        for (GenericContainer<?> c : run.containers()) {
             out.append("\n  ").append(c.getDockerImageName()).append(' ').append(c.getContainerInfo().getNetworkSettings()
                     .getNetworks().values().iterator().next().getIpAddress()).append(':');
             c.getLogs().lines().filter(l -> within(l, start, end)).forEach(l -> out.append("\n    ").append(l));
