@@ -57,7 +57,11 @@ public final class KernelForwarding implements AutoCloseable {
             throw new IllegalStateException("forwarding = kernel: " + missing);
         }
         KernelForwarding k = new KernelForwarding(services);
-        k.sync();
+        String refused = k.sync();
+        if (refused != null) {
+            k.thread.shutdownNow();
+            throw new IllegalStateException("forwarding = kernel: nft refused the ruleset: " + refused);
+        }
         k.thread.scheduleWithFixedDelay(k::tick, PERIOD_MS, PERIOD_MS, TimeUnit.MILLISECONDS);
         return k;
     }
@@ -133,8 +137,8 @@ public final class KernelForwarding implements AutoCloseable {
         });
     }
 
-    /** Renders the ruleset and applies it if it changed. */
-    synchronized void sync() {
+    /** Renders the ruleset and applies it if it changed; what nft said when it refused, else null. */
+    synchronized String sync() {
         List<KernelRuleset.Service> kernel = new ArrayList<>();
         long now = System.nanoTime();
         for (Service s : services.get()) {
@@ -145,7 +149,7 @@ public final class KernelForwarding implements AutoCloseable {
         String structure = KernelRuleset.structure(kernel);
         List<String> choices = KernelRuleset.choices(kernel);
         if (structure.equals(appliedStructure) && choices.equals(appliedChoices)) {
-            return;
+            return null;
         }
         // The limits' counts live in their rules: while they are the same, only the choices change.
         boolean whole = !structure.equals(appliedStructure);
@@ -158,10 +162,11 @@ public final class KernelForwarding implements AutoCloseable {
             appliedStructure = structure;
             appliedChoices = choices;
             LOG.info("kernel forwarding: {} ({})", whole ? "table replaced" : "choices replaced", summary(kernel));
-        } else {
-            appliedStructure = ""; // the next try replaces the whole table
-            LOG.error("kernel forwarding: nft refused the ruleset: {}", r.output());
+            return null;
         }
+        appliedStructure = ""; // the next try replaces the whole table
+        LOG.error("kernel forwarding: nft refused the ruleset: {}", r.output());
+        return r.output();
     }
 
     /** The servers that take new flows: the eligible primaries, or, with none, the eligible backups. */

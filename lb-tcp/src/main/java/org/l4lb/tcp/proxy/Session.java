@@ -334,7 +334,9 @@ final class Session {
             // queue is empty here, so the socket's own shutdown is all it takes.
             try {
                 socket.shutdown(false, true);
-            } catch (IOException e) {
+            } catch (IOException | java.nio.channels.NotYetConnectedException e) {
+                // ENOTCONN: the peer reset the connection before the FIN could go (a server that
+                // answered and reset, a client gone). Nothing is left to half-close.
                 ch.close();
             }
         } else {

@@ -19,8 +19,13 @@ final class ClientRun {
     }
 
     static ClientRun start(String ns, Path dir, String target, long durationMs) throws IOException {
+        return start(ns, dir, target, durationMs, 20);
+    }
+
+    /** @param everyMs how often a new connection starts */
+    static ClientRun start(String ns, Path dir, String target, long durationMs, int everyMs) throws IOException {
         Path out = Files.createTempFile(dir, "client", ".out");
-        Process p = new ProcessBuilder(DrillKit.inNamespace(ns, DrillClient.class, target, "80", "20",
+        Process p = new ProcessBuilder(DrillKit.inNamespace(ns, DrillClient.class, target, "80", Integer.toString(everyMs),
                 Long.toString(durationMs))).redirectErrorStream(true).redirectOutput(out.toFile()).start();
         return new ClientRun(p, out);
     }

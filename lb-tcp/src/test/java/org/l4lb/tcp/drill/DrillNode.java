@@ -20,6 +20,8 @@ final class DrillNode {
     final Path config;
     final Path log;
     private Process process;
+    /** The CPUs the node's next start may run on (taskset), or null for any. */
+    private String cpus;
 
     DrillNode(String name, String ns, Path dir, String config) throws IOException {
         this.name = name;
@@ -30,7 +32,11 @@ final class DrillNode {
 
     void start() throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns, java));
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns));
+        if (cpus != null) {
+            cmd.addAll(List.of("taskset", "-c", cpus));
+        }
+        cmd.add(java);
         cmd.addAll(README_FLAGS);
         // More flags to look into a drill with (e.g. -XX:+PrintCompilation); the node's log gets their output.
         if (System.getenv("L4LB_DRILL_JVM_FLAGS") != null) {
@@ -41,6 +47,14 @@ final class DrillNode {
         cmd.addAll(List.of("-jar", Path.of("target/lb-tcp.jar").toAbsolutePath().toString(), config.toString()));
         process = new ProcessBuilder(cmd)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    }
+
+    /**
+     * Keeps the node's next starts on these CPUs (null: any), as if it had a machine of its own:
+     * two nodes on one box otherwise take each other's cores at a start.
+     */
+    void pin(String cpuList) {
+        this.cpus = cpuList;
     }
 
     /** Writes a new configuration for the next reload (SIGHUP) or start. */

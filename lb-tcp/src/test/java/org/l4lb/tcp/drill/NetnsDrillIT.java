@@ -875,6 +875,10 @@ class NetnsDrillIT {
             lb2.kill();
             lb1.rewrite(activeActive("lb1", "10.99.0.11", 150, 100));
             lb2.rewrite(activeActive("lb2", "10.99.0.12", 100, 150));
+            // A core each, as two machines would have: lb1 restarted (its JIT and warm-up) took
+            // both cores from lb2 while lb2 served both VIPs, and replies stalled past 500 ms.
+            lb1.pin("0");
+            lb2.pin("1");
             lb2.start();
             lb1.start();
             String a = Topology.VIP;
@@ -886,7 +890,10 @@ class NetnsDrillIT {
             assertThat(status("lb1").replace(" ", "")).contains("\"instance\":\"a\"", "\"instance\":\"b\"");
 
             ClientRun onA = ClientRun.start(net.ns("cl"), dir, a, 60_000);
-            ClientRun onB = ClientRun.start(net.ns("cl"), dir, VIP_B, 60_000);
+            // b's client at a fifth of a's rate: with two at 50 connections/s (a thread each) the
+            // drill's own processes starved the two cores, and both clients started their
+            // attempts over 100 ms late; the other drills run one.
+            ClientRun onB = ClientRun.start(net.ns("cl"), dir, VIP_B, 60_000, 100);
             ClientRun.awaitFirstAttempt();
             Thread.sleep(1000);
             long killedAt = System.currentTimeMillis();
@@ -919,7 +926,7 @@ class NetnsDrillIT {
                 System.out.println("  failed on a in the failback: heal+" + (f.at() - healAt) + " ms " + f.detail());
             }
             assertThat(attemptsA).as("attempts on a").hasSizeGreaterThan(100);
-            assertThat(attemptsB).as("attempts on b").hasSizeGreaterThan(100);
+            assertThat(attemptsB).as("attempts on b").hasSizeGreaterThan(50);
             assertThat(outA.servedBefore()).as("a served by its master before the kill").isEqualTo("10.99.0.11");
             assertThat(Attempts.failedIn(attemptsB, 0, Long.MAX_VALUE)).as("failed on b, whose master lived").isEmpty();
             assertThat(attemptsB.stream().filter(Attempts.Attempt::ok).map(Attempts.Attempt::detail).distinct().toList())
@@ -933,6 +940,8 @@ class NetnsDrillIT {
         } finally {
             lb1.kill();
             lb2.kill();
+            lb1.pin(null);
+            lb2.pin(null);
             lb1.rewrite(config("lb1", "10.99.0.11", 150));
             lb2.rewrite(config("lb2", "10.99.0.12", 100));
         }
