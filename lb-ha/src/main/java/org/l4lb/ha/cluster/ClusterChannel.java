@@ -79,7 +79,12 @@ public final class ClusterChannel {
         stack.add(new UNICAST3());
         stack.add(new STABLE());
         GMS gms = new GMS();
-        gms.setMaxJoinAttempts(2);
+        // A peer that answered discovery but not the join (its reply lost on the TCP connection it
+        // still held to this address's previous process, or a busy machine) is alive: a node that
+        // gave up on it formed a group of its own, and once the election's start-up wait was over
+        // it claimed the VIPs that peer serves until MERGE3 joined the two. A dead or stopped peer
+        // answers no discovery, so the node starts alone at once whatever this is.
+        gms.setMaxJoinAttempts(5);
         // Its banner goes to stdout between the log lines; the node logs its address itself when it joins.
         gms.printLocalAddress(false);
         stack.add(gms);
