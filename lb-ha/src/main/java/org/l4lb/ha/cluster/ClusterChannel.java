@@ -79,11 +79,10 @@ public final class ClusterChannel {
         stack.add(new UNICAST3());
         stack.add(new STABLE());
         GMS gms = new GMS();
-        // A peer that answered discovery but not the join (its reply lost on the TCP connection it
-        // still held to this address's previous process, or a busy machine) is alive: a node that
-        // gave up on it formed a group of its own, and once the election's start-up wait was over
-        // it claimed the VIPs that peer serves until MERGE3 joined the two. A dead or stopped peer
-        // answers no discovery, so the node starts alone at once whatever this is.
+        // A peer that answered discovery but whose join reply did not come in time is alive: a node
+        // that gave up on it formed a group of its own, and once the election's start-up wait was
+        // over it could claim the VIPs that peer serves until MERGE3 joined the two. A dead or
+        // stopped peer answers no discovery, so a node alone starts at once whatever this is.
         gms.setMaxJoinAttempts(5);
         // Its banner goes to stdout between the log lines; the node logs its address itself when it joins.
         gms.printLocalAddress(false);
