@@ -79,6 +79,11 @@ public final class Cidr {
         return prefix;
     }
 
+    /** The network's address, host bits zero: 4 bytes for IPv4, 16 for IPv6. */
+    public byte[] network() {
+        return network.clone();
+    }
+
     /** Whether {@code address} lies in this network; an IPv4 address never matches an IPv6 network. */
     public boolean matches(byte[] address) {
         if (address.length != network.length) {

@@ -282,6 +282,14 @@ public final class ServerState implements Candidate {
         return totalSessions.sum();
     }
 
+    /**
+     * The flows open to this server now as the kernel counts them (forwarding = kernel): its open
+     * sessions, and what max-conns holds it to.
+     */
+    public void openFlows(int n) {
+        sessions.set(n);
+    }
+
     /** Flows the kernel sent here (forwarding = kernel), counted as sessions: no process of ours saw them. */
     public void addFlows(long n) {
         totalSessions.add(n);

@@ -429,17 +429,13 @@ class ConfigLoaderTest {
                   proxy-protocol = v2, max-connections = 10, allow = ["10.0.0.0/8"],
                   servers = ["unix:/run/app.sock", { address = "10.0.0.2:8080", max-conns = 5 }] }
                 """)).containsExactlyInAnyOrder(
-                "node.conf:1: services.web.strategy: 'least-conn' picks by open sessions, which the kernel does not count;"
-                        + " forwarding = kernel takes round-robin (numgen), ip-hash or hash (jhash)",
-                "node.conf:1: services.web.persistence-timeout: not in forwarding = kernel yet; use ip-hash for clients that"
-                        + " keep their server",
+                "node.conf:1: services.web.strategy: 'least-conn' picks by open sessions at each new flow, which the"
+                        + " kernel's rules cannot see; forwarding = kernel takes round-robin (numgen), ip-hash or hash (jhash)",
                 "node.conf:2: services.web.proxy-protocol: the kernel forwards packets and cannot add a PROXY header; the"
                         + " servers see the client's address with nat = destination",
-                "node.conf:2: services.web.allow: not in forwarding = kernel yet",
                 "node.conf:1: services.web.listen: [::1]:80: forwarding = kernel takes IPv4 listen addresses (0.0.0.0 for"
                         + " every one)",
-                "node.conf:3: services.web.servers: unix:/run/app.sock: forwarding = kernel takes IPv4 server addresses",
-                "node.conf:3: services.web.servers: 10.0.0.2:8080: max-conns is not in forwarding = kernel yet");
+                "node.conf:3: services.web.servers: unix:/run/app.sock: forwarding = kernel takes IPv4 server addresses");
     }
 
     @Test

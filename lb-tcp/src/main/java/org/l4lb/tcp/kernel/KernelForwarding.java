@@ -40,6 +40,9 @@ public final class KernelForwarding implements AutoCloseable {
     /** The table's structure and choices in force; empty when none is. */
     private String appliedStructure = "";
     private List<String> appliedChoices = List.of();
+    /** The services of the table in force, in its order: the sticky maps' owners. */
+    private List<String> appliedNames = List.of();
+    private boolean warnedConntrack;
 
     private KernelForwarding(Supplier<List<Service>> services) {
         this.services = services;
@@ -80,12 +83,24 @@ public final class KernelForwarding implements AutoCloseable {
         if (!r.ok()) {
             return "needs nft (nftables) and CAP_NET_ADMIN: " + r.output();
         }
+        Nft.Result c = Nft.exec(List.of("conntrack", "-C"), "");
+        if (!c.ok()) {
+            return "needs the conntrack tool (package conntrack) to count open flows per server: " + c.output();
+        }
         return null;
     }
 
-    /** Every period the ruleset; every {@link #COUNT_EVERY}th the counters. */
+    /**
+     * Every period the ruleset; every {@link #COUNT_EVERY}th the counters and open flows, or every
+     * period while a server has max-conns (it leaves the map when full).
+     */
     private void tick() {
         try {
+            boolean often = services.get().stream().anyMatch(s -> s.config().forwarding().kernel()
+                    && s.config().servers().stream().anyMatch(v -> v.maxConns() > 0));
+            if (often || (ticks + 1) % COUNT_EVERY == 0) {
+                openFlows();
+            }
             sync();
             if (++ticks % COUNT_EVERY == 0) {
                 count();
@@ -137,6 +152,39 @@ public final class KernelForwarding implements AutoCloseable {
         });
     }
 
+    /** Sets each kernel server's open sessions to its open flows in the conntrack table. */
+    synchronized void openFlows() {
+        Nft.Result r = Nft.exec(List.of("conntrack", "-L", "-p", "tcp"), "");
+        if (!r.ok()) {
+            if (!warnedConntrack) {
+                LOG.warn("kernel forwarding: cannot read the open flows (conntrack -L): {}", r.output());
+                warnedConntrack = true;
+            }
+            return;
+        }
+        java.util.Map<OpenFlows.Key, Integer> flows = OpenFlows.parse(r.output());
+        for (Service s : services.get()) {
+            if (!s.config().forwarding().kernel()) {
+                continue;
+            }
+            for (ServerState v : s.upstream().servers()) {
+                if (!(v.config().address() instanceof ServerAddress.Tcp t)) {
+                    continue;
+                }
+                int open = 0;
+                for (java.util.Map.Entry<OpenFlows.Key, Integer> e : flows.entrySet()) {
+                    OpenFlows.Key k = e.getKey();
+                    if (k.serverAddress().equals(t.endpoint().host()) && k.serverPort() == t.endpoint().port()
+                            && s.config().listen().stream().anyMatch(l -> l.port() == k.listenPort()
+                                    && (l.host().equals("0.0.0.0") || l.host().equals(k.listenAddress())))) {
+                        open += e.getValue();
+                    }
+                }
+                v.openFlows(open);
+            }
+        }
+    }
+
     /** Renders the ruleset and applies it if it changed; what nft said when it refused, else null. */
     synchronized String sync() {
         List<KernelRuleset.Service> kernel = new ArrayList<>();
@@ -153,20 +201,72 @@ public final class KernelForwarding implements AutoCloseable {
         }
         // The limits' counts live in their rules: while they are the same, only the choices change.
         boolean whole = !structure.equals(appliedStructure);
+        List<String> carried = List.of();
         if (whole) {
             count(); // what the old counters hold, before they go with the table
             lastCounts.clear();
+            if (!appliedStructure.isEmpty()) {
+                carried = StickyClients.carry(remembered(null), appliedNames, kernel);
+            }
         }
-        Nft.Result r = Nft.run(whole ? KernelRuleset.render(kernel) : KernelRuleset.renderChoices(choices));
+        Nft.Result r = Nft.run(whole ? KernelRuleset.render(kernel, carried) : KernelRuleset.renderChoices(choices));
         if (r.ok()) {
             appliedStructure = structure;
             appliedChoices = choices;
+            appliedNames = kernel.stream().map(KernelRuleset.Service::name).toList();
+            if (!whole) {
+                forgetGone(kernel);
+            }
             LOG.info("kernel forwarding: {} ({})", whole ? "table replaced" : "choices replaced", summary(kernel));
             return null;
         }
         appliedStructure = ""; // the next try replaces the whole table
         LOG.error("kernel forwarding: nft refused the ruleset: {}", r.output());
         return r.output();
+    }
+
+    /**
+     * The remembered clients in the table in force: of the sticky map {@code only}, or of every
+     * one when null. Empty when they cannot be read.
+     */
+    private static List<StickyClients.Entry> remembered(String only) {
+        Nft.Result r = only == null ? Nft.list("table", "ip", KernelRuleset.TABLE) : Nft.list("map", "ip", KernelRuleset.TABLE, only);
+        if (!r.ok()) {
+            LOG.warn("kernel forwarding: cannot read the remembered clients: {}", r.output());
+            return List.of();
+        }
+        try {
+            return StickyClients.parse(r.output());
+        } catch (IllegalStateException e) {
+            LOG.warn("kernel forwarding: {}", e.getMessage());
+            return List.of();
+        }
+    }
+
+    /**
+     * Forgets the remembered clients of servers that left the map, once the new choices are in
+     * force: from then on no new entry can name such a server (the persistence rule only records
+     * flows to servers that take them).
+     */
+    private void forgetGone(List<KernelRuleset.Service> kernel) {
+        java.util.Map<Integer, java.util.Set<String>> live = new java.util.HashMap<>();
+        List<StickyClients.Entry> entries = new ArrayList<>();
+        for (int n = 0; n < kernel.size(); n++) {
+            KernelRuleset.Service s = kernel.get(n);
+            if (s.persistence().on()) {
+                live.put(n, new java.util.HashSet<>(s.targets().stream().map(KernelRuleset.Target::element).toList()));
+                entries.addAll(remembered("sticky_" + n));
+            }
+        }
+        List<String> forget = StickyClients.forget(entries, live);
+        if (forget.isEmpty()) {
+            return;
+        }
+        if (!Nft.run(String.join("\n", forget) + "\n").ok()) {
+            // One had timed out meanwhile, which fails the whole batch: one by one, the rest still go.
+            forget.forEach(c -> Nft.run(c + "\n"));
+        }
+        LOG.info("kernel forwarding: forgot {} remembered client(s) of servers that take no new flows", forget.size());
     }
 
     /** The servers that take new flows: the eligible primaries, or, with none, the eligible backups. */
@@ -185,12 +285,16 @@ public final class KernelForwarding implements AutoCloseable {
         List<KernelRuleset.Target> counted = new ArrayList<>();
         for (ServerState v : s.upstream().servers()) {
             if (v.config().address() instanceof ServerAddress.Tcp t) {
-                counted.add(new KernelRuleset.Target(t.endpoint().host(), t.endpoint().port(), 0));
+                counted.add(new KernelRuleset.Target(t.endpoint().host(), t.endpoint().port(), 0, v.config().maxConns()));
             }
         }
+        java.time.Duration p = s.config().balance().persistenceTimeout();
+        KernelRuleset.Persistence persistence = p.isZero() ? KernelRuleset.Persistence.NONE
+                : new KernelRuleset.Persistence(Math.max(1, (p.toMillis() + 999) / 1000), s.config().balance().persistenceMaxEntries());
         return new KernelRuleset.Service(s.name(), s.config().listen(), s.config().balance().strategy(),
                 s.config().balance().hashKey(), s.config().forwarding().nat(), primary.isEmpty() ? backup : primary,
-                s.config().maxConnections(), s.config().maxConnectionsPerClient(), counted);
+                s.config().maxConnections(), s.config().maxConnectionsPerClient(), counted,
+                RefusedRanges.of(s.config().access()), persistence);
     }
 
     private static String summary(List<KernelRuleset.Service> services) {
@@ -216,6 +320,7 @@ public final class KernelForwarding implements AutoCloseable {
         }
         appliedStructure = "";
         appliedChoices = List.of();
+        appliedNames = List.of();
     }
 
     /** {@code nft -f -} with the script on its standard input. */
@@ -235,20 +340,30 @@ public final class KernelForwarding implements AutoCloseable {
         static Result list(String... what) {
             List<String> cmd = new ArrayList<>(List.of("nft", "-j", "list"));
             cmd.addAll(List.of(what));
-            return exec(cmd, "");
+            return exec(cmd, "", true);
         }
 
-        private static Result exec(List<String> cmd, String script) {
+        static Result exec(List<String> cmd, String script) {
+            return exec(cmd, script, false);
+        }
+
+        /**
+         * With {@code stdoutOnly} the answer is standard output alone when the command succeeds (nft
+         * -j writes warnings on standard error beside its JSON), standard error when it fails.
+         */
+        private static Result exec(List<String> cmd, String script, boolean stdoutOnly) {
             try {
-                Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+                Process p = new ProcessBuilder(cmd).redirectErrorStream(!stdoutOnly).start();
                 p.getOutputStream().write(script.getBytes(StandardCharsets.UTF_8));
                 p.getOutputStream().close();
                 String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+                String err = stdoutOnly ? new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).trim() : "";
                 if (!p.waitFor(10, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
                     return new Result(false, "nft did not answer within 10 s");
                 }
-                return new Result(p.exitValue() == 0, out);
+                boolean ok = p.exitValue() == 0;
+                return new Result(ok, ok || !stdoutOnly ? out : err + out);
             } catch (IOException e) {
                 return new Result(false, e.getMessage());
             } catch (InterruptedException e) {

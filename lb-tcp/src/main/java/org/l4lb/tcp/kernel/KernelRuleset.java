@@ -20,8 +20,26 @@ final class KernelRuleset {
     /** jhash's seed: fixed, so every node of a group maps a client alike. */
     private static final String SEED = "0x4c346c62";
 
-    /** A server the map sends to, with its weight now (ramps and slow start included). */
-    record Target(String address, int port, int weight) {
+    /** A server the map sends to, with its weight now (ramps and slow start included) and its max-conns (0: none). */
+    record Target(String address, int port, int weight, int maxConns) {
+
+        Target(String address, int port, int weight) {
+            this(address, port, weight, 0);
+        }
+
+        String element() {
+            return address + " . " + port;
+        }
+    }
+
+    /** LVS's persistence_timeout: a client's server remembered this long after its last packet. */
+    record Persistence(long seconds, int maxEntries) {
+
+        static final Persistence NONE = new Persistence(0, 0);
+
+        boolean on() {
+            return seconds > 0;
+        }
     }
 
     /**
@@ -29,12 +47,15 @@ final class KernelRuleset {
      *
      * @param maxConnections flows at once to the service, 0 for no bound
      * @param maxPerClient flows at once from one client address, 0 for no bound
+     * @param counted every configured server, with its max-conns: each gets counters
+     * @param refused the source ranges allow/deny refuse ({@link RefusedRanges})
      */
     record Service(String name, List<HostPort> listen, Strategy strategy, HashKey hashKey, NatMode nat,
-            List<Target> targets, int maxConnections, int maxPerClient, List<Target> counted) {
+            List<Target> targets, int maxConnections, int maxPerClient, List<Target> counted, List<String> refused,
+            Persistence persistence) {
 
         Service(String name, List<HostPort> listen, Strategy strategy, HashKey hashKey, NatMode nat, List<Target> targets) {
-            this(name, listen, strategy, hashKey, nat, targets, 0, 0, List.of());
+            this(name, listen, strategy, hashKey, nat, targets, 0, 0, List.of(), List.of(), Persistence.NONE);
         }
     }
 
@@ -62,22 +83,39 @@ final class KernelRuleset {
     }
 
     /**
-     * The rules that pick a server for a new flow (the prerouting chain's), one per line: all that
-     * health, admin states, weights and ramps change.
+     * The commands that pick a server for a new flow (the prerouting chain's rules, and the sets of
+     * servers a remembered client may go back to): all that health, admin states, weights, ramps
+     * and max-conns change.
      */
     static List<String> choices(List<Service> services) {
-        List<String> rules = new java.util.ArrayList<>();
-        for (Service s : services) {
+        List<String> commands = new java.util.ArrayList<>();
+        for (int n = 0; n < services.size(); n++) {
+            Service s = services.get(n);
+            String map = map(s.targets());
             for (HostPort l : s.listen()) {
-                String map = map(s.targets());
                 // Nothing eligible: no rule, and the node's own stack, with no listener there, resets.
-                if (map != null) {
-                    rules.add(match(l) + " dnat ip to " + selector(s) + " map { " + map + " } comment \"" + s.name() + "\"");
+                if (map == null) {
+                    continue;
+                }
+                String comment = " comment \"" + s.name() + "\"";
+                if (s.persistence().on()) {
+                    // A remembered client goes back to its server; a client not in the map falls through.
+                    commands.add(PRE + match(l) + " dnat ip to ip saddr map @sticky_" + n + comment);
+                }
+                commands.add(PRE + match(l) + " dnat ip to " + selector(s) + " map { " + map + " }" + comment);
+            }
+            if (s.persistence().on()) {
+                commands.add("flush set ip " + TABLE + " live_" + n);
+                if (!s.targets().isEmpty()) {
+                    commands.add("add element ip " + TABLE + " live_" + n + " { " + String.join(", ",
+                            s.targets().stream().map(Target::element).toList()) + " }");
                 }
             }
         }
-        return rules;
+        return commands;
     }
+
+    private static final String PRE = "add rule ip " + TABLE + " prerouting ";
 
     /**
      * The rest of the table: the limits (whose counts of open flows live in their rules, so they
@@ -90,6 +128,16 @@ final class KernelRuleset {
         StringBuilder count = new StringBuilder();
         for (int n = 0; n < services.size(); n++) {
             Service s = services.get(n);
+            if (s.persistence().on()) {
+                sets.append("  map sticky_").append(n).append(" { type ipv4_addr : ipv4_addr . inet_service; flags dynamic,timeout;")
+                        .append(" timeout ").append(s.persistence().seconds()).append("s; size ")
+                        .append(s.persistence().maxEntries()).append("; }\n");
+                sets.append("  set live_").append(n).append(" { type ipv4_addr . inet_service; }\n");
+            }
+            if (!s.refused().isEmpty()) {
+                sets.append("  set refused_").append(n).append(" { type ipv4_addr; flags interval; elements = { ")
+                        .append(String.join(", ", s.refused())).append(" }; }\n");
+            }
             if (s.maxPerClient() > 0) {
                 sets.append("  set clients_").append(n).append(" { type ipv4_addr; size 65535; flags dynamic; }\n");
             }
@@ -99,6 +147,10 @@ final class KernelRuleset {
                 // A new flow of this service once DNAT chose its server: where the limits apply
                 // (conntrack counts the flows; reject is allowed on the forward hook).
                 String flow = "meta l4proto tcp ct state new ct status dnat " + original;
+                if (!s.refused().isEmpty()) {
+                    forward.append("    ").append(flow).append(" ip saddr @refused_").append(n)
+                            .append(" reject with tcp reset comment \"").append(s.name()).append(": allow/deny\"\n");
+                }
                 if (s.maxPerClient() > 0) {
                     forward.append("    ").append(flow).append(" add @clients_").append(n).append(" { ip saddr ct count over ")
                             .append(s.maxPerClient()).append(" } reject with tcp reset comment \"").append(s.name())
@@ -107,6 +159,24 @@ final class KernelRuleset {
                 if (s.maxConnections() > 0) {
                     forward.append("    ").append(flow).append(" ct count over ").append(s.maxConnections())
                             .append(" reject with tcp reset comment \"").append(s.name()).append(": max-connections\"\n");
+                }
+                for (Target t : s.counted()) {
+                    if (t.maxConns() > 0) {
+                        // Between two reads of the open flows the server may still be in the map: over its
+                        // max-conns, a flow is refused here rather than sent.
+                        forward.append("    ").append(flow).append(" ip daddr ").append(t.address()).append(" tcp dport ")
+                                .append(t.port()).append(" ct count over ").append(t.maxConns())
+                                .append(" reject with tcp reset comment \"").append(s.name()).append(": ")
+                                .append(t.address()).append(":").append(t.port()).append(" max-conns\"\n");
+                    }
+                }
+                if (s.persistence().on()) {
+                    // Every packet from a client to a server that takes flows (re)starts its timeout, as
+                    // an LVS template lives while its connections do; a flow refused above is not remembered.
+                    forward.append("    meta l4proto tcp ct status dnat ct direction original ").append(original)
+                            .append(" ip daddr . tcp dport @live_").append(n).append(" update @sticky_").append(n)
+                            .append(" { ip saddr : ip daddr . tcp dport } comment \"").append(s.name())
+                            .append(": persistence\"\n");
                 }
                 // One counter each way and one for new flows per configured server: what /metrics
                 // shows of the server, with the sessions and bytes names the proxy's have.
@@ -132,22 +202,31 @@ final class KernelRuleset {
                 + "  chain postrouting {\n    type nat hook postrouting priority srcnat; policy accept;\n" + post + "  }\n";
     }
 
-    /** The whole transaction: the table replaced by one holding {@code services}' rules. */
-    static String render(List<Service> services) {
-        StringBuilder pre = new StringBuilder();
-        for (String rule : choices(services)) {
-            pre.append("    ").append(rule).append("\n");
+    /**
+     * The whole transaction: the table replaced by one holding {@code services}' rules, then
+     * {@code extra} commands (remembered clients carried over).
+     */
+    static String render(List<Service> services, List<String> extra) {
+        StringBuilder b = new StringBuilder("table ip " + TABLE + "\ndelete table ip " + TABLE + "\ntable ip " + TABLE + " {\n"
+                + structure(services) + "  chain prerouting {\n    type nat hook prerouting priority dstnat; policy accept;\n  }\n}\n");
+        for (String c : choices(services)) {
+            b.append(c).append("\n");
         }
-        return "table ip " + TABLE + "\ndelete table ip " + TABLE + "\ntable ip " + TABLE + " {\n" + structure(services)
-                + "  chain prerouting {\n    type nat hook prerouting priority dstnat; policy accept;\n" + pre + "  }\n"
-                + "}\n";
+        for (String c : extra) {
+            b.append(c).append("\n");
+        }
+        return b.toString();
+    }
+
+    static String render(List<Service> services) {
+        return render(services, List.of());
     }
 
     /** The transaction that swaps the choices alone, the rest of the table (and its counts) untouched. */
     static String renderChoices(List<String> choices) {
         StringBuilder b = new StringBuilder("flush chain ip " + TABLE + " prerouting\n");
-        for (String rule : choices) {
-            b.append("add rule ip ").append(TABLE).append(" prerouting ").append(rule).append("\n");
+        for (String c : choices) {
+            b.append(c).append("\n");
         }
         return b.toString();
     }

@@ -170,11 +170,19 @@ public final class Service {
         ends.get(end).increment();
     }
 
+    /** Open sessions; forwarded by the kernel, its servers' open flows. */
     public int activeSessions() {
+        if (config().forwarding().kernel()) {
+            return upstream().servers().stream().mapToInt(ServerState::sessions).sum();
+        }
         return admission.active();
     }
 
+    /** Sessions ever; forwarded by the kernel, the new flows its servers' counters saw. */
     public long totalSessions() {
+        if (config().forwarding().kernel()) {
+            return upstream().servers().stream().mapToLong(ServerState::totalSessions).sum();
+        }
         return sessions.sum();
     }
 

@@ -123,6 +123,10 @@ class KernelForwardingIT {
     }
 
     private static String config(int w1, int w2) {
+        return config(w1, w2, 2);
+    }
+
+    private static String config(int w1, int w2, int maxConnections) {
         return """
                 node-name = lb
                 admin.token = "%s"
@@ -142,7 +146,7 @@ class KernelForwardingIT {
                 services.limited {
                   listen = ["%s:83"]
                   forwarding = kernel
-                  max-connections = 2
+                  max-connections = %d
                   servers = ["10.99.6.21:8081", "10.99.6.22:8081"]
                   health-check { interval = 500ms, timeout = 300ms, fall = 1, rise = 1 }
                 }
@@ -160,7 +164,28 @@ class KernelForwardingIT {
                   servers = ["10.99.6.21:8080", "10.99.6.22:8080"]
                   health-check { interval = 500ms, timeout = 300ms, fall = 1, rise = 1 }
                 }
-                """.formatted(TOKEN, NODE, w1, w2, NODE, NODE, NODE);
+                services.sticky {
+                  listen = ["%s:85"]
+                  forwarding = kernel
+                  persistence-timeout = 5m
+                  servers = ["10.99.6.21:8080", "10.99.6.22:8080"]
+                  health-check { interval = 500ms, timeout = 300ms, fall = 1, rise = 1 }
+                }
+                services.guarded {
+                  listen = ["%s:86"]
+                  forwarding = kernel
+                  allow = ["10.99.8.0/24"]
+                  deny = ["10.99.8.5"]
+                  servers = ["10.99.6.21:8080", "10.99.6.22:8080"]
+                  health-check { interval = 500ms, timeout = 300ms, fall = 1, rise = 1 }
+                }
+                services.capped {
+                  listen = ["%s:87"]
+                  forwarding = kernel
+                  servers = [{ address = "10.99.6.21:8081", max-conns = 1 }, { address = "10.99.6.22:8081", max-conns = 1 }]
+                  health-check { interval = 500ms, timeout = 300ms, fall = 1, rise = 1 }
+                }
+                """.formatted(TOKEN, NODE, w1, w2, NODE, NODE, maxConnections, NODE, NODE, NODE, NODE);
     }
 
     @AfterAll
@@ -218,7 +243,7 @@ class KernelForwardingIT {
 
     private static Map<String, Integer> served(String client, int port, int n) {
         String out = Sh.run("ip", "netns", "exec", ns(client), "bash", "-c", "for i in $(seq " + n + "); do"
-                + " (exec 3<>/dev/tcp/" + NODE + "/" + port + " && timeout 3 head -n 1 <&3) || echo FAILED; done").out();
+                + " (exec 3<>/dev/tcp/" + NODE + "/" + port + " && timeout 3 head -n 1 <&3) 2>/dev/null || echo FAILED; done").out();
         Map<String, Integer> count = new TreeMap<>();
         for (String line : out.split("\n")) {
             if (!line.isBlank()) {
@@ -320,8 +345,98 @@ class KernelForwardingIT {
         assertThat(lb.log()).doesNotContain("nft refused");
     }
 
+    /** The server each client of 10.99.8.1 to .20 reached on {@code port}, one connection each. */
+    private static Map<String, String> stickyRound(int port, int clients) {
+        Map<String, String> servers = new TreeMap<>();
+        String out = Sh.run(DrillKit.inNamespace(ns("cl"), org.l4lb.drillkit.DrillStickyClients.class, NODE,
+                Integer.toString(port), "10.99.8", Integer.toString(clients)).toArray(String[]::new)).out();
+        for (String line : out.split("\n")) {
+            String[] f = line.trim().split(" ", 2);
+            if (f.length == 2 && f[0].startsWith("10.99.8.")) {
+                servers.put(f[0], f[1].startsWith("ERR") ? "ERR" : f[1].split(" ")[0]);
+            }
+        }
+        return servers;
+    }
+
+    private static String rule(String service) {
+        return table().lines().filter(l -> l.contains("comment \"" + service + "\"") && l.contains("dnat ip to numgen"))
+                .findFirst().orElse("");
+    }
+
     @Test
     @Order(4)
+    void persistenceKeepsEachClientOnItsServerThroughAReloadAndMovesOnlyWhenItsServerGoes() throws Exception {
+        // One flow first, so the round-robin's count is odd: a replaced table (its count back at 0) that
+        // forgot the clients would send each to the other server than before.
+        assertThat(served("cl", 85, 1)).containsOnlyKeys("be1 via " + NODE);
+        Map<String, String> first = stickyRound(85, 20);
+        assertThat(first).as("every client answered").hasSize(20).doesNotContainValue("ERR");
+        assertThat(new java.util.HashSet<>(first.values())).as("round-robin over both servers for new clients")
+                .containsExactlyInAnyOrder("be1", "be2");
+        assertThat(stickyRound(85, 20)).as("each client back on its server").isEqualTo(first);
+
+        // A reload that changes a limit replaces the whole table: the remembered clients go with it.
+        long replaced = lb.log().lines().filter(l -> l.contains("kernel forwarding: table replaced")).count();
+        lb.rewrite(config(1, 3, 3));
+        lb.signal("HUP");
+        awaitTrue(() -> table().contains("ct count over 3 "), 10_000, "the reload's limit in the table");
+        assertThat(lb.log().lines().filter(l -> l.contains("kernel forwarding: table replaced")).count())
+                .as("the whole table replaced").isGreaterThan(replaced);
+        assertThat(stickyRound(85, 20)).as("each client on its server after the table was replaced").isEqualTo(first);
+
+        // Drained, be1 takes no client, remembered or not; its clients are remembered on be2 from then on.
+        admin("/servers?service=sticky&server=10.99.6.21:8080&state=draining");
+        awaitTrue(() -> !rule("sticky").contains("10.99.6.21 . 8080"), 5_000, "be1 out of the sticky map once drained");
+        Map<String, String> drained = stickyRound(85, 20);
+        assertThat(new java.util.HashSet<>(drained.values())).as("all on be2 while be1 drains").containsExactly("be2");
+        admin("/servers?service=sticky&server=10.99.6.21:8080&state=enabled");
+        awaitTrue(() -> rule("sticky").contains("10.99.6.21 . 8080"), 5_000, "be1 back in the map");
+        assertThat(stickyRound(85, 20)).as("be1's former clients stay where they went").isEqualTo(drained);
+        lb.rewrite(config(1, 3));
+        lb.signal("HUP");
+        awaitTrue(() -> table().contains("ct count over 2 "), 10_000, "the first limit back");
+    }
+
+    @Test
+    @Order(5)
+    void allowAndDenyRefuseByTheMostSpecificNetwork() throws Exception {
+        Map<String, String> seen = stickyRound(86, 6);
+        assertThat(seen).as("10.99.8.0/24 allowed, 10.99.8.5 denied within it").containsEntry("10.99.8.5", "ERR")
+                .hasSize(6);
+        seen.remove("10.99.8.5");
+        assertThat(seen).doesNotContainValue("ERR");
+        assertThat(served("cl", 86, 2)).as("a client in no allowed network").isEqualTo(Map.of("FAILED", 2));
+        assertThat(served("far", 86, 2)).as("a client one hop away in no allowed network").isEqualTo(Map.of("FAILED", 2));
+    }
+
+    @Test
+    @Order(6)
+    void aServerAtItsMaxConnsLeavesTheMapUntilAFlowEnds() throws Exception {
+        // One connection held open: its server is full and leaves the map; the other takes the new flows.
+        Process holder = new ProcessBuilder("ip", "netns", "exec", ns("cl"), "bash", "-c", "exec 3<>/dev/tcp/" + NODE
+                + "/87 && echo ping >&3 && head -n 1 <&3 && read -t 30 -u 3").redirectErrorStream(true).start();
+        try {
+            awaitTrue(() -> metric("l4lb_service_sessions_active{service=\"capped\"}") == 1, 5_000,
+                    "the held flow counted from conntrack");
+            boolean onBe1 = metric("l4lb_server_sessions_active{server=\"10.99.6.21:8081\",service=\"capped\"}") == 1;
+            String full = onBe1 ? "10.99.6.21 . 8081" : "10.99.6.22 . 8081";
+            String free = onBe1 ? "10.99.6.22 . 8081" : "10.99.6.21 . 8081";
+            awaitTrue(() -> !rule("capped").contains(full) && rule("capped").contains(free), 5_000, "the full server out of the map");
+            for (int i = 0; i < 4; i++) {
+                assertThat(holdAndTryOneMore("cl", 87, 0)).as("a new flow while one server is full").contains("MORE ok");
+            }
+        } finally {
+            holder.destroyForcibly().waitFor();
+        }
+        awaitTrue(() -> rule("capped").contains("10.99.6.21 . 8081") && rule("capped").contains("10.99.6.22 . 8081"),
+                5_000, "both servers back once the held flow ended");
+        assertThat(holdAndTryOneMore("cl", 87, 2)).as("max-conns = 1 on each of two servers")
+                .contains("HELD 0", "HELD 1", "MORE refused");
+    }
+
+    @Test
+    @Order(7)
     void aDrainedOrDownServerTakesNoNewFlow() throws Exception {
         admin("/servers?service=web&server=10.99.6.21:8080&state=draining");
         awaitTrue(() -> !web().contains("10.99.6.21 . 8080"), 5_000, "be1 out of the map once drained");
@@ -337,7 +452,7 @@ class KernelForwardingIT {
     }
 
     @Test
-    @Order(5)
+    @Order(8)
     void aReloadChangesTheWeightsInPlace() throws Exception {
         long pid = lb.pid();
         lb.rewrite(config(1, 1));
@@ -350,7 +465,7 @@ class KernelForwardingIT {
     }
 
     @Test
-    @Order(6)
+    @Order(9)
     void aCrashLeavesTheTableARestartReplacesItACleanStopRemovesIt() throws Exception {
         lb.kill();
         assertThat(hasTable()).as("a SIGKILLed node's table stays: the kernel goes on forwarding").isTrue();
@@ -358,7 +473,7 @@ class KernelForwardingIT {
         lb.rewrite(config(3, 1));
         lb.start();
         awaitTrue(() -> web().contains("0-2 : 10.99.6.21 . 8080"), 30_000, "the restarted node replaced the table");
-        assertThat(table().split("dnat ip to", -1)).as("one rule per service, not the old ones beside the new").hasSize(6);
+        assertThat(table().split("dnat ip to", -1)).as("one rule per service, not the old ones beside the new").hasSize(10);
         lb.signal("TERM");
         lb.awaitExit(20);
         assertThat(hasTable()).as("a clean stop removes the table").isFalse();

@@ -32,7 +32,7 @@ class KernelRulesetTest {
                         NatMode.DESTINATION, TWO),
                 new KernelRuleset.Service("b", List.of(new HostPort("10.0.0.100", 82)), Strategy.HASH,
                         HashKey.SOURCE_IP_PORT, NatMode.DESTINATION, TWO)));
-        assertThat(r).contains("    tcp dport 81 dnat ip to jhash ip saddr mod 4 seed 0x4c346c62 map {")
+        assertThat(r).contains("prerouting tcp dport 81 dnat ip to jhash ip saddr mod 4 seed 0x4c346c62 map {")
                 .contains("tcp dport 82 dnat ip to jhash ip saddr . tcp sport mod 4 seed 0x4c346c62 map {")
                 .doesNotContain("masquerade");
     }
@@ -42,5 +42,29 @@ class KernelRulesetTest {
         String r = KernelRuleset.render(List.of(new KernelRuleset.Service("web", List.of(new HostPort("10.0.0.100", 80)),
                 Strategy.ROUND_ROBIN, HashKey.SOURCE_IP, NatMode.DESTINATION, List.of())));
         assertThat(r).doesNotContain("dnat");
+    }
+
+    @Test
+    void persistenceRemembersEachClientsServerAndTheLimitsAndAccessListRefuseOnTheForwardHook() {
+        List<KernelRuleset.Target> counted = List.of(new KernelRuleset.Target("10.0.0.1", 8080, 0, 5),
+                new KernelRuleset.Target("10.0.0.2", 8080, 0, 0));
+        String r = KernelRuleset.render(List.of(new KernelRuleset.Service("web", List.of(new HostPort("10.0.0.100", 80)),
+                Strategy.ROUND_ROBIN, HashKey.SOURCE_IP, NatMode.FULL, TWO, 0, 0, counted, List.of("10.1.0.0-10.1.255.255"),
+                new KernelRuleset.Persistence(300, 1000))));
+        assertThat(r)
+                .contains("map sticky_0 { type ipv4_addr : ipv4_addr . inet_service; flags dynamic,timeout; timeout 300s;"
+                        + " size 1000; }")
+                .contains("set refused_0 { type ipv4_addr; flags interval; elements = { 10.1.0.0-10.1.255.255 }; }")
+                .contains("ip saddr @refused_0 reject with tcp reset")
+                .contains("ip daddr 10.0.0.1 tcp dport 8080 ct count over 5 reject with tcp reset comment"
+                        + " \"web: 10.0.0.1:8080 max-conns\"")
+                .doesNotContain("10.0.0.2 tcp dport 8080 ct count")
+                .contains("ip daddr . tcp dport @live_0 update @sticky_0 { ip saddr : ip daddr . tcp dport }")
+                .contains("add element ip l4lb live_0 { 10.0.0.1 . 8080, 10.0.0.2 . 8080 }");
+        // The remembered server first, the weights for a client not remembered.
+        assertThat(r.indexOf("dnat ip to ip saddr map @sticky_0")).isPositive()
+                .isLessThan(r.indexOf("dnat ip to numgen inc mod 4"));
+        // The refusal before the remembering: a refused flow is not remembered.
+        assertThat(r.indexOf("@refused_0 reject")).isLessThan(r.indexOf("update @sticky_0"));
     }
 }
