@@ -239,6 +239,11 @@ public final class HaNode implements AutoCloseable {
         return tracking;
     }
 
+    /** What follows the VIPs besides them (conntrackd's flows); set before {@link #start()}. */
+    public void flowStateSync(org.l4lb.ha.vip.FlowStateSync sync) {
+        vips.flowStateSync(sync);
+    }
+
     /** Takes another list of VIPs (a reload), in order with the other VIP work; as master, adds the new ones. */
     public void virtualIps(List<String> next) {
         vips.virtualIps(next);

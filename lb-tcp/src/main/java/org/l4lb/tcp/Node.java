@@ -3,6 +3,7 @@ package org.l4lb.tcp;
 import io.netty.channel.EventLoopGroup;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,6 +26,7 @@ import org.l4lb.tcp.admin.history.History;
 import org.l4lb.tcp.admin.history.Sampler;
 import org.l4lb.tcp.admin.history.Timeline;
 import org.l4lb.tcp.ha.HaInstances;
+import org.l4lb.tcp.kernel.ConntrackSync;
 import org.l4lb.tcp.kernel.KernelForwarding;
 import org.l4lb.tcp.health.HealthChecker;
 import org.l4lb.tcp.health.HealthChecks;
@@ -69,6 +71,8 @@ public final class Node implements NodeState {
     private final History history = new History();
     /** Null until a service is forwarded by the kernel. */
     private volatile KernelForwarding kernel;
+    /** Null unless ha.conntrack-sync is on. */
+    private volatile ConntrackSync conntrackSync;
 
     /**
      * @param transport {@code Transport.of(config.transport())}, chosen (or refused) before
@@ -120,6 +124,11 @@ public final class Node implements NodeState {
                     String who = ha.all().size() == 1 ? "" : "instance " + i.name() + ": ";
                     i.node().onTransition((state, reason) -> timeline.add("ha", who + state + " (" + reason + ")"));
                 }
+                if (config.ha().conntrackSync().enabled()) {
+                    conntrackSync = ConntrackSync.start(config.ha().conntrackSync(),
+                            Path.of(System.getProperty("java.io.tmpdir"), "l4lb-" + name()));
+                    ha.first().flowStateSync(conntrackSync);
+                }
             }
             metrics = new Metrics(services(), ha, dataPlane.earlyData());
             for (Service s : made.values()) {
@@ -144,6 +153,7 @@ public final class Node implements NodeState {
             if (ha != null) {
                 ha.close();
             }
+            closeConntrackSync();
             closeKernel();
             shutdownGroups();
             throw e;
@@ -413,6 +423,7 @@ public final class Node implements NodeState {
         if (ha != null) {
             ha.close();
         }
+        closeConntrackSync();
         return cut;
     }
 
@@ -424,6 +435,7 @@ public final class Node implements NodeState {
                 Thread.currentThread().interrupt();
             }
         }
+        closeConntrackSync();
         closeKernel();
         if (admin != null) {
             admin.stop();
@@ -433,6 +445,18 @@ public final class Node implements NodeState {
 
     private static boolean anyKernel(LbConfig c) {
         return c.services().stream().anyMatch(s -> s.forwarding().kernel());
+    }
+
+    private void closeConntrackSync() {
+        ConntrackSync c = conntrackSync;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            conntrackSync = null;
+        }
     }
 
     /** The kernel's table goes: nothing of ours forwards any more. */

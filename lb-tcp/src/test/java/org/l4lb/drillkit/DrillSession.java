@@ -17,8 +17,8 @@ import java.util.Set;
  * "CONNECTED EPOCH_MS" once connected, then one result line:
  * "OK ROUNDS VIA" (VIA: the LB nodes that carried it, comma-separated) or
  * "FAIL EPOCH_MS ROUNDS REASON" (when it broke).
- * An answer must come within 1 s. JDK only:
- * {@code java -cp DIR org.l4lb.drillkit.DrillSession HOST PORT INTERVAL_MS DURATION_MS}.
+ * An answer must come within ANSWER_MS (1 s unless given). JDK only:
+ * {@code java -cp DIR org.l4lb.drillkit.DrillSession HOST PORT INTERVAL_MS DURATION_MS [ANSWER_MS]}.
  */
 public final class DrillSession {
 
@@ -26,18 +26,19 @@ public final class DrillSession {
     }
 
     public static void main(String[] args) {
-        String host = args[0];
-        int port = Integer.parseInt(args[1]);
-        long interval = Long.parseLong(args[2]);
-        long duration = Long.parseLong(args[3]);
+        int answerMs = args.length > 4 ? Integer.parseInt(args[4]) : 1000;
+        run(args[0], Integer.parseInt(args[1]), Long.parseLong(args[2]), Long.parseLong(args[3]), answerMs, "");
+    }
+
+    /** One session; its lines (CONNECTED, then OK or FAIL) start with {@code tag}. */
+    static void run(String host, int port, long interval, long duration, int answerMs, String tag) {
         SecureRandom random = new SecureRandom();
         Set<String> via = new LinkedHashSet<>();
         int rounds = 0;
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(host, port), 1000);
-            s.setSoTimeout(1000);
-            System.out.println("CONNECTED " + System.currentTimeMillis());
-            System.out.flush();
+            s.setSoTimeout(answerMs);
+            print(tag + "CONNECTED " + System.currentTimeMillis());
             long end = System.currentTimeMillis() + duration;
             BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
             OutputStream out = s.getOutputStream();
@@ -59,10 +60,14 @@ public final class DrillSession {
                 rounds++;
                 Thread.sleep(interval);
             }
-            System.out.println("OK " + rounds + " " + String.join(",", via));
+            print(tag + "OK " + rounds + " " + String.join(",", via));
         } catch (Exception e) {
-            System.out.println("FAIL " + System.currentTimeMillis() + " " + rounds + " " + e);
+            print(tag + "FAIL " + System.currentTimeMillis() + " " + rounds + " " + e);
         }
+    }
+
+    private static synchronized void print(String line) {
+        System.out.println(line);
         System.out.flush();
     }
 }

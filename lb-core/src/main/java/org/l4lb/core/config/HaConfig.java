@@ -20,6 +20,7 @@ import java.util.List;
  * @param nice the HA threads' scheduling priority (keepalived vrrp_priority), -20 first; 0 leaves it
  * @param warmUpConnections loopback connections run through the data path before joining the group
  * @param syncGroup the sync group this instance moves with (keepalived {@code vrrp_sync_group}); empty: none
+ * @param conntrackSync the node's conntrack replication (conntrackd), set in {@code ha} itself
  */
 public record HaConfig(
         String name,
@@ -47,7 +48,8 @@ public record HaConfig(
         List<TrackInterfaceConfig> trackInterfaces,
         int nice,
         int warmUpConnections,
-        String syncGroup) {
+        String syncGroup,
+        ConntrackSyncConfig conntrackSync) {
 
     /** The name of the instance an {@code ha} block without {@code instances} makes. */
     public static final String SHORTHAND = "default";

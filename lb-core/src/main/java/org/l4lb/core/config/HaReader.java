@@ -21,7 +21,8 @@ final class HaReader {
     /** Letters, digits and '_': the name goes into the flow handoff's nftables table name. */
     private static final java.util.regex.Pattern INSTANCE_NAME = java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,31}");
     /** Keys of the whole node, set in the {@code ha} block only. */
-    private static final Set<String> NODE_KEYS = Set.of("enabled", "warm-up-connections", "instances", "sync-groups");
+    private static final Set<String> NODE_KEYS = Set.of("enabled", "warm-up-connections", "instances", "sync-groups",
+            "conntrack-sync");
 
     private final ConfigReader r;
     private final Config defaults;
@@ -222,7 +223,55 @@ final class HaReader {
         }
         return new HaConfig(name, enabled, group, priority, advert, preempt, preemptDelay, iface, vips, peers, bind, secret,
                 insecure, notifyScript, vipManager, garpRepeat, garpInterval, flowHandoff,
-                flowHandoffTimeout, trackServices, trackServiceWeight, scripts, interfaces, nice, warmUp, syncGroup);
+                flowHandoffTimeout, trackServices, trackServiceWeight, scripts, interfaces, nice, warmUp, syncGroup,
+                conntrackSync(enabled, peers, bind, services));
+    }
+
+    /** {@code conntrack-sync}: its own block, checked against the instance's cluster settings and the services. */
+    private ConntrackSyncConfig conntrackSync(boolean haEnabled, List<HostPort> peers, HostPort bind, List<ServiceConfig> services) {
+        ConfigObject obj = objectAt("conntrack-sync");
+        if (obj == null) {
+            return ConntrackSyncConfig.OFF;
+        }
+        ConfigReader c = new ConfigReader(r.config().getConfig("conntrack-sync"), r.path("conntrack-sync"), obj.origin(),
+                r.problems());
+        c.unknownKeys(obj, defaults.getObject("ha.conntrack-sync").keySet());
+        boolean enabled = c.bool("enabled");
+        String address = c.string("address");
+        String peer = c.string("peer");
+        String iface = c.string("interface");
+        int port = c.intIn("port", 1, 65535);
+        if (!enabled) {
+            return new ConntrackSyncConfig(false, address, peer, iface, port);
+        }
+        if (!haEnabled) {
+            c.problem("enabled", "copies the flows to the node that takes over; it needs ha.enabled = true");
+        }
+        if (services.stream().noneMatch(s -> s.forwarding().kernel())) {
+            c.problem("enabled", "copies the kernel's flows, and no service has forwarding = kernel");
+        }
+        if (address.isEmpty()) {
+            if (bind == null || wildcard(bind.host())) {
+                c.problem("address", "empty takes the host of ha.bind, which is " + (bind == null ? "unset" : bind.host())
+                        + "; set this node's address for the sync traffic");
+            } else {
+                address = bind.host();
+            }
+        }
+        if (peer.isEmpty()) {
+            if (peers.size() != 1) {
+                c.problem("peer", "empty takes the host of the one entry of ha.peers, and there are " + peers.size()
+                        + "; set the peer's address for the sync traffic (conntrackd's UDP sync is between two nodes)");
+            } else {
+                peer = peers.get(0).host();
+            }
+        }
+        for (String[] a : new String[][] {{"address", address}, {"peer", peer}}) {
+            if (!a[1].isEmpty() && !org.l4lb.core.net.InetLiteral.isIpv4(a[1])) {
+                c.problem(a[0], "'" + a[1] + "' is not an IPv4 address");
+            }
+        }
+        return new ConntrackSyncConfig(true, address, peer, iface, port);
     }
 
     private TrackScriptConfig trackScript(ConfigReader.Item item) {

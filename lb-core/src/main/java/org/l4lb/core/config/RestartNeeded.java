@@ -53,6 +53,7 @@ public final class RestartNeeded {
                 check(changed, at + "garp-interval", a, b, HaConfig::garpInterval);
                 check(changed, at + "nice", a, b, HaConfig::nice);
                 check(changed, "ha.sync-groups", a, b, HaConfig::syncGroup);
+                check(changed, "ha.conntrack-sync", a, b, HaConfig::conntrackSync);
             }
         }
         return changed;

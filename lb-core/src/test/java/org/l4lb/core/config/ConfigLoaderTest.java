@@ -406,6 +406,10 @@ class ConfigLoaderTest {
             assertThat(c.services()).as(name).isNotEmpty();
         }
         assertThat(ConfigLoader.load(Path.of("../examples/node1.conf"), env).ha().priority()).isEqualTo(150);
+        assertThat(ConfigLoader.load(Path.of("../examples/kernel-pair/node1.conf"), env).ha().conntrackSync())
+                .isEqualTo(new ConntrackSyncConfig(true, "10.99.0.11", "10.99.0.12", "", 3780));
+        assertThat(ConfigLoader.load(Path.of("../examples/kernel-pair/node2.conf"), env).ha().conntrackSync())
+                .isEqualTo(new ConntrackSyncConfig(true, "10.99.0.12", "10.99.0.11", "", 3780));
         assertThat(ConfigLoader.load(Path.of("../examples/node2.conf"), env).ha().priority()).isEqualTo(100);
         LbConfig one = ConfigLoader.load(Path.of("../examples/active-active/node1.conf"), env);
         LbConfig two = ConfigLoader.load(Path.of("../examples/active-active/node2.conf"), env);
@@ -436,6 +440,27 @@ class ConfigLoaderTest {
                 "node.conf:1: services.web.listen: [::1]:80: forwarding = kernel takes IPv4 listen addresses (0.0.0.0 for"
                         + " every one)",
                 "node.conf:3: services.web.servers: unix:/run/app.sock: forwarding = kernel takes IPv4 server addresses");
+    }
+
+    @Test
+    void conntrackSyncNeedsHaAKernelServiceAndOneAddressEachWay() throws Exception {
+        assertThat(problems("""
+                services.web { listen = ["10.0.0.100:80"], servers = ["10.0.0.1:8080"] }
+                ha { enabled = true, insecure = true, peers = ["10.0.0.12:7800", "10.0.0.13:7800"],
+                  conntrack-sync { enabled = true, peer = "", adress = "x" } }
+                """)).containsExactlyInAnyOrder(
+                "node.conf:3: ha.conntrack-sync.adress: unknown key 'adress'; did you mean 'address'?",
+                "node.conf:3: ha.conntrack-sync.enabled: copies the kernel's flows, and no service has forwarding = kernel",
+                "node.conf:3: ha.conntrack-sync.address: empty takes the host of ha.bind, which is 0.0.0.0; set this node's"
+                        + " address for the sync traffic",
+                "node.conf:3: ha.conntrack-sync.peer: empty takes the host of the one entry of ha.peers, and there are 2;"
+                        + " set the peer's address for the sync traffic (conntrackd's UDP sync is between two nodes)");
+        assertThat(problems("""
+                services.web { listen = ["10.0.0.100:80"], forwarding = kernel, servers = ["10.0.0.1:8080"] }
+                ha.conntrack-sync { enabled = true, address = "10.0.0.11", peer = "fe80::1" }
+                """)).containsExactlyInAnyOrder(
+                "node.conf:2: ha.conntrack-sync.enabled: copies the flows to the node that takes over; it needs ha.enabled = true",
+                "node.conf:2: ha.conntrack-sync.peer: 'fe80::1' is not an IPv4 address");
     }
 
     @Test

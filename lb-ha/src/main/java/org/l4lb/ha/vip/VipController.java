@@ -19,6 +19,9 @@ public final class VipController implements AutoCloseable {
     private final BooleanSupplier master;
     private final long releaseGraceMs;
     private final ExecutorService runner;
+    private volatile FlowStateSync flows = FlowStateSync.NONE;
+    /** Whether the flows were taken over since this node last became master; the VIP thread's alone. */
+    private boolean flowsTaken;
 
     /**
      * @param master whether this node is master now
@@ -38,9 +41,18 @@ public final class VipController implements AutoCloseable {
         vips.start();
     }
 
+    /** What follows the VIPs besides them; set before the node joins its group. */
+    public void flowStateSync(FlowStateSync sync) {
+        this.flows = sync;
+    }
+
     public void acquire() {
         runner.execute(() -> {
             if (master.getAsBoolean()) {
+                if (!flowsTaken) {
+                    flowsTaken = true;
+                    flows.beforeTakingVips();
+                }
                 vips.acquire();
             }
         });
@@ -68,6 +80,10 @@ public final class VipController implements AutoCloseable {
      */
     public void steppedDown(boolean handOff, Runnable refused) {
         runner.execute(() -> {
+            if (flowsTaken && !master.getAsBoolean()) {
+                flowsTaken = false;
+                flows.steppedDown();
+            }
             if (vips.keepQuietly()) {
                 return;
             }
