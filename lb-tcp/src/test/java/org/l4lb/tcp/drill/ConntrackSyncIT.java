@@ -10,7 +10,10 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.l4lb.drillkit.DrillEcho;
 import org.l4lb.drillkit.DrillSessions;
 
@@ -21,6 +24,7 @@ import org.l4lb.drillkit.DrillSessions;
  * each echoing random data every 50 ms, must go on through the new master with no byte lost.
  * Front 10.99.11.0/24 (client, VIP .100), back 10.99.12.0/24 (servers, gateway VIP .1).
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConntrackSyncIT {
 
     private static final String PREFIX = "l4c" + Integer.toString(ThreadLocalRandom.current().nextInt(46656), 36);
@@ -187,18 +191,43 @@ class ConntrackSyncIT {
         return sum;
     }
 
+    /** 20 sessions from the client through the VIP, each for 20 s; its output file. */
+    private static Process sessions(Path out) throws Exception {
+        Process p = new ProcessBuilder(DrillKit.inNamespace(ns("cl"), DrillSessions.class, VIP, "7000", "20", "50",
+                "20000", ANSWER_MS)).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        await(() -> Files.readString(out).lines().filter(l -> l.contains(" CONNECTED ")).count() == 20, 10_000,
+                "20 sessions connected");
+        return p;
+    }
+
+    /** Each session ended OK, after more than {@code rounds} echoes checked byte for byte. */
+    private static void allWentOn(Process sessions, Path out, DrillNode master, long rounds) throws Exception {
+        if (!sessions.waitFor(40, java.util.concurrent.TimeUnit.SECONDS)) {
+            throw new AssertionError("the sessions did not end");
+        }
+        List<String> results = Files.readString(out).lines().filter(l -> l.contains(" OK ") || l.contains(" FAIL ")).toList();
+        assertThat(results).as("every session's result; new master:\n" + master.log()).hasSize(20);
+        assertThat(results).as("no session broke; new master:\n" + master.log()).allMatch(l -> l.contains(" OK "));
+        for (String r : results) {
+            assertThat(Long.parseLong(r.trim().split(" ")[2])).as("rounds of %s", r).isGreaterThan(rounds);
+        }
+    }
+
+    /** The copy of the flows {@code lb}'s conntrackd holds from its peer. */
+    private static long copied(String lb) {
+        return Sh.run("ip", "netns", "exec", ns(lb), "conntrackd", "-C",
+                Path.of(System.getProperty("java.io.tmpdir"), "l4lb-" + ns(lb), "conntrackd.conf").toString(), "-e")
+                .out().lines().filter(l -> l.contains("dport=7000")).count();
+    }
+
     @Test
+    @Order(1)
     void twentyFlowsGoOnThroughTheNewMasterWhenTheOldOneDies() throws Exception {
         Path out = dir.resolve("sessions.out");
-        Process sessions = new ProcessBuilder(DrillKit.inNamespace(ns("cl"), DrillSessions.class, VIP, "7000", "20", "50",
-                "20000", ANSWER_MS)).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        Process sessions = sessions(out);
         try {
-            await(() -> Files.readString(out).lines().filter(l -> l.contains(" CONNECTED ")).count() == 20, 10_000,
-                    "20 sessions connected");
             // Each flow's entry reaches the backup's copy (conntrackd sends what the kernel reports).
-            await(() -> Sh.run("ip", "netns", "exec", ns("lb2"), "conntrackd", "-C",
-                    Path.of(System.getProperty("java.io.tmpdir"), "l4lb-" + ns("lb2"), "conntrackd.conf").toString(), "-e")
-                    .out().lines().filter(l -> l.contains("dport=7000")).count() >= 20, 10_000, "the 20 flows in lb2's copy");
+            await(() -> copied("lb2") >= 20, 10_000, "the 20 flows in lb2's copy");
             Thread.sleep(1000);
             assertThat(flowsOn("lb2")).as("lb2's kernel does not forward them yet").isZero();
 
@@ -206,22 +235,42 @@ class ConntrackSyncIT {
             // backup (it finds out from the missing adverts), then its process.
             Sh.must("ip", "-n", ns("lb1"), "link", "set", "eth0", "down");
             Sh.must("ip", "-n", ns("lb1"), "link", "set", "eth1", "down");
-            long killed = System.currentTimeMillis();
             lb1.kill();
             await(() -> lb2.log().contains("-> MASTER"), 15_000, "lb2 master");
-            assertThat(lb2.log()).contains("conntrack sync: committed the peer's flows to the kernel");
-            if (!sessions.waitFor(40, java.util.concurrent.TimeUnit.SECONDS)) {
-                throw new AssertionError("the sessions did not end");
-            }
-            List<String> results = Files.readString(out).lines().filter(l -> l.contains(" OK ") || l.contains(" FAIL ")).toList();
-            assertThat(results).as("every session's result; lb2:\n" + lb2.log()).hasSize(20);
-            assertThat(results).as("no session broke (killed at " + killed + "); lb2:\n" + lb2.log())
-                    .allMatch(l -> l.contains(" OK "));
-            for (String r : results) {
-                int rounds = Integer.parseInt(r.trim().split(" ")[2]);
-                assertThat(rounds).as("rounds of %s", r).isGreaterThan(150);
-            }
+            // Logged on the VIP thread once the commit is done, just before the VIPs are taken.
+            await(() -> lb2.log().contains("conntrack sync: committed the peer's flows to the kernel"), 5_000, "lb2's commit");
+            allWentOn(sessions, out, lb2, 150);
             assertThat(bytesForwarded("lb2")).as("bytes lb2 forwarded to the servers (it never did before the kill)")
+                    .isGreaterThan(20L * 50 * 60);
+        } finally {
+            sessions.destroyForcibly();
+        }
+    }
+
+    @Test
+    @Order(2)
+    void theyGoOnWhenTheRebootedMasterTakesItsVipsBack() throws Exception {
+        // lb1 comes back as a rebooted machine: nothing of its past life in its kernel.
+        endConntrackd(lb1.name);
+        Sh.must("ip", "netns", "exec", ns("lb1"), "nft", "flush", "ruleset");
+        Sh.run("ip", "netns", "exec", ns("lb1"), "conntrack", "-F");
+        Sh.must("ip", "-n", ns("lb1"), "addr", "flush", "dev", "eth0");
+        Sh.must("ip", "-n", ns("lb1"), "addr", "flush", "dev", "eth1");
+        Sh.must("ip", "-n", ns("lb1"), "addr", "add", "10.99.11.11/24", "dev", "eth0");
+        Sh.must("ip", "-n", ns("lb1"), "addr", "add", "10.99.12.11/24", "dev", "eth1");
+        Sh.must("ip", "-n", ns("lb1"), "link", "set", "eth0", "up");
+        Sh.must("ip", "-n", ns("lb1"), "link", "set", "eth1", "up");
+        Path out = dir.resolve("failback.out");
+        Process sessions = sessions(out);
+        try {
+            long before = lb1.log().lines().filter(l -> l.contains("-> MASTER")).count();
+            lb1.start();
+            // It asks lb2 for the flows at its start, and preempts (priority 150) once it is in the group.
+            await(() -> lb1.log().lines().filter(l -> l.contains("-> MASTER")).count() > before, 30_000, "lb1 master again");
+            await(() -> lb1.log().lines().filter(l -> l.contains("committed the peer's flows")).count() == 2, 5_000,
+                    "lb1's commit at its second start");
+            allWentOn(sessions, out, lb1, 150);
+            assertThat(bytesForwarded("lb1")).as("bytes lb1 forwarded after it took the VIPs back")
                     .isGreaterThan(20L * 50 * 60);
         } finally {
             sessions.destroyForcibly();
