@@ -28,25 +28,29 @@ for line in open(sys.argv[1]):
         raw[(target, metric)].append(v)
 
 med = {k: statistics.median(v) for k, v in raw.items() if v}
-targets = ["direct", "haproxy", "nginx", "lb-tcp", "lb-tcp-uring"]
+# The targets measured, in this order: run.sh's on loopback, netns.sh's through namespaces.
+targets = [t for t in ["direct", "haproxy", "nginx", "lb-tcp", "lb-tcp-uring", "lb-kernel"]
+           if any(k[0] == t for k in raw)]
+ours = [t for t in ["lb-tcp", "lb-tcp-uring", "lb-kernel"] if t in targets]
 metrics = [("iperf_P1", "iperf3 1 stream, Gbit/s"), ("iperf_P4", "iperf3 4 streams, Gbit/s"),
            ("keepalive_rps", "keep-alive req/s (wrk -c50, 1 KiB)"), ("keepalive_p50_ms", "keep-alive p50, ms"),
            ("keepalive_p99_ms", "keep-alive p99, ms"), ("newconn_per_s", "new connections/s"),
            ("rss_idle_mib", "RSS idle, MiB"),
            ("rss_10k_first_mib", "RSS 3 s after 10,000 idle sessions opened (extrapolated), MiB"),
-           ("rss_10k_mib", "RSS with 10,000 idle sessions held (at 14 s, extrapolated), MiB")]
-print("| test | " + " | ".join(targets) + " | lb-tcp / direct | lb-tcp / HAProxy | io_uring / HAProxy |")
-print("|---|" + "---|" * (len(targets) + 3))
+           ("rss_10k_mib", "RSS with 10,000 idle sessions held (at 14 s, extrapolated), MiB"),
+           ("conntrack_10k_mib", "kernel conntrack memory with 10,000 idle flows (extrapolated), MiB")]
+ratios = [(t, base) for t in ours for base in ("direct", "haproxy")]
+print("| test | " + " | ".join(targets) + " | " + " | ".join(f"{t} / {b}" for t, b in ratios) + " |")
+print("|---|" + "---|" * (len(targets) + len(ratios)))
 out = {}
 for m, label in metrics:
     row = [med.get((t, m)) for t in targets]
     cells = ["-" if v is None else f"{v:.2f}" if v < 100 else f"{v:,.0f}" for v in row]
-    lb, direct, hap = med.get(("lb-tcp", m)), med.get(("direct", m)), med.get(("haproxy", m))
-    r_direct = f"{lb / direct:.2f}" if lb and direct else "-"
-    r_hap = f"{lb / hap:.2f}" if lb and hap else "-"
-    uring = med.get(("lb-tcp-uring", m))
-    r_uring = f"{uring / hap:.2f}" if uring and hap else "-"
-    print(f"| {label} | " + " | ".join(cells) + f" | {r_direct} | {r_hap} | {r_uring} |")
+    shares = []
+    for t, b in ratios:
+        a, base = med.get((t, m)), med.get((b, m))
+        shares.append(f"{a / base:.2f}" if a and base else "-")
+    print(f"| {label} | " + " | ".join(cells) + " | " + " | ".join(shares) + " |")
     out[m] = {t: med.get((t, m)) for t in targets}
     out[m]["samples"] = {t: raw.get((t, m), []) for t in targets}
 json.dump(out, open(sys.argv[2], "w"), indent=2)

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Measures the paths through a node that routes, in network namespaces over veth: a client, the
+# LB node, a server, each in its own namespace (loopback would flatter kernel forwarding, which is
+# routing). Targets, interleaved in one run so noise hits each alike: direct (the node routes, no
+# proxy, no NAT), HAProxy (mode tcp, splice), nginx stream, lb-tcp's proxy and lb-tcp's kernel
+# forwarding (nftables DNAT and masquerade, the default nat = full). Needs root; uses 10.99.20.0/24
+# (client side) and 10.99.21.0/24 (server side); removes its namespaces and ends what it started.
+#
+#   bench/netns.sh [REPS]      (default 1; prints a table, writes bench/results-netns.json)
+#
+# Needs: java 17, maven, haproxy, nginx (+ libnginx-mod-stream), iperf3, wrk, python3, nft, conntrack.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPS=${1:-1}
+IDLE=${IDLE_CONNECTIONS:-9000}
+. bench/peers.sh
+bench_workdir /tmp/l4lb-netns
+P=l4b$(( $$ % 10000 ))
+C=${P}c L=${P}l S=${P}s
+LB=10.99.20.1 SRV=10.99.21.2
+cleanup_netns() {
+  bench_cleanup
+  for n in $C $L $S; do ip netns del "$n" 2>/dev/null || true; done
+}
+trap cleanup_netns EXIT
+for n in $C $L $S; do ip netns add "$n"; ip -n "$n" link set lo up; done
+ip -n $C link add eth0 type veth peer name eth0 netns $L
+ip -n $L link add eth1 type veth peer name eth0 netns $S
+ip -n $C addr add 10.99.20.2/24 dev eth0; ip -n $C link set eth0 up; ip -n $C route add default via $LB
+ip -n $L addr add $LB/24 dev eth0; ip -n $L link set eth0 up
+ip -n $L addr add 10.99.21.1/24 dev eth1; ip -n $L link set eth1 up
+ip -n $S addr add $SRV/24 dev eth0; ip -n $S link set eth0 up; ip -n $S route add default via 10.99.21.1
+ip netns exec $L sysctl -qw net.ipv4.ip_forward=1
+inns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+[ -f lb-tcp/target/lb-tcp.jar ] || mvn -B -q -DskipTests package
+
+# --- the server: iperf3 and nginx HTTP answering 1 KiB ----------------------------------------------
+inns $S iperf3 -s -p 15201 >/dev/null 2>&1 & pids+=($!)
+http_backend_conf "$work" 16001 $SRV > "$work/backend.conf"
+inns $S nginx -c "$work/backend.conf" -p "$work" & pids+=($!)
+
+# --- the node: each proxy listens on :X01 (to iperf3) and :X02 (to the HTTP server) ----------------
+{ haproxy_head; cat <<CONF
+frontend fi
+  bind $LB:17101
+  default_backend bi
+frontend fh
+  bind $LB:17102
+  default_backend bh
+backend bi
+  server s $SRV:15201
+backend bh
+  server s $SRV:16001
+CONF
+} > "$work/haproxy.cfg"
+inns $L haproxy -f "$work/haproxy.cfg" -db >/dev/null 2>&1 & pids+=($!)
+haproxy_pid=$!
+
+cat > "$work/nginx.conf" <<CONF
+load_module /usr/lib/nginx/modules/ngx_stream_module.so;
+daemon off; worker_processes 2; worker_rlimit_nofile 20000; pid $work/nginx.pid; error_log $work/nginx.err;
+events { worker_connections 19000; }
+stream {
+  server { listen $LB:17201 backlog=4096; proxy_pass $SRV:15201; }
+  server { listen $LB:17202 backlog=4096; proxy_pass $SRV:16001; }
+}
+CONF
+inns $L nginx -c "$work/nginx.conf" -p "$work" & pids+=($!)
+nginx_pid=$!
+
+cat > "$work/lb.conf" <<CONF
+admin.listen = "127.0.0.1:17390"
+service-defaults.health-check.type = none
+service-defaults.access-log = false
+services.iperf { listen = ["$LB:17301"], servers = ["$SRV:15201"] }
+services.http { listen = ["$LB:17302"], servers = ["$SRV:16001"] }
+services.kiperf { listen = ["$LB:17501"], forwarding = kernel, servers = ["$SRV:15201"] }
+services.khttp { listen = ["$LB:17502"], forwarding = kernel, servers = ["$SRV:16001"] }
+CONF
+lb_java_opts=${LB_JAVA_OPTS:--XX:+UseSerialGC -Xms32m -Xmn6m -Xmx1g -Xss256k -XX:-TieredCompilation -XX:PerMethodTrapLimit=0 -XX:ReservedCodeCacheSize=48m -XX:MaxDirectMemorySize=1g -XX:TrimNativeHeapInterval=5000 -Dio.netty.leakDetection.level=disabled -XX:+ExitOnOutOfMemoryError}
+inns $L java $lb_java_opts -jar lb-tcp/target/lb-tcp.jar "$work/lb.conf" > "$work/lb.log" 2>&1 & pids+=($!)
+lb_pid=$!
+sleep 5
+inns $L nft list table ip l4lb >/dev/null || { echo "lb-tcp did not install its kernel table:" >&2; tail -5 "$work/lb.log" >&2; exit 1; }
+
+host() { case $1 in direct) echo $SRV;; *) echo $LB;; esac; }
+port() { case $1 in direct) echo $(( $2 == 1 ? 15201 : 16001 ));; haproxy) echo 1710$2;; nginx) echo 1720$2;; lb-tcp) echo 1730$2;; lb-kernel) echo 1750$2;; esac; }
+url() { echo "http://$(host $1):$(port $1 2)/"; }
+rss_kib() {
+  local total=0 p
+  for p in $1 $(pgrep -P "$1" || true); do total=$((total + $(awk '/VmRSS/ {print $2}' /proc/$p/status 2>/dev/null || echo 0))); done
+  echo $total
+}
+# The kernel's memory for its flows: conntrack entries' slab (shared by every namespace; nothing
+# else here opens flows while it is read).
+conntrack_kib() { awk '$1=="nf_conntrack" {print int($3 * $4 / 1024)}' /proc/slabinfo; }
+pid_of() { case $1 in haproxy) echo $haproxy_pid;; nginx) echo $nginx_pid;; lb-tcp) echo $lb_pid;; esac; }
+
+targets=(direct haproxy nginx lb-tcp lb-kernel)
+results="$work/results.txt"
+for t in "${targets[@]}"; do
+  inns $C wrk -t2 -c50 -d10s "$(url $t)" >/dev/null 2>&1 || true
+  inns $C wrk -t2 -c50 -d10s -H "Connection: close" "$(url $t)" >/dev/null 2>&1 || true
+done
+
+for rep in $(seq 1 "$REPS"); do
+  order=($(printf '%s\n' "${targets[@]}" | shuf))
+  echo "round $rep: ${order[*]}" >&2
+  for t in "${order[@]}"; do
+    for N in 1 4; do
+      g=$(inns $C iperf3 -c "$(host $t)" -p "$(port $t 1)" -t 5 -P $N -J 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+if "error" in d:
+    print("iperf3 via " + sys.argv[1] + ": " + d["error"], file=sys.stderr)
+    print("nan")
+else:
+    print(d["end"]["sum_received"]["bits_per_second"] / 1e9)' "$t")
+      echo "$rep $t iperf_P$N $g" >> "$results"
+    done
+    out=$(inns $C wrk -t2 -c50 -d8s --latency "$(url $t)")
+    echo "$rep $t keepalive_rps $(echo "$out" | awk '/Requests\/sec/ {print $2}')" >> "$results"
+    echo "$rep $t keepalive_p50_ms $(echo "$out" | awk '$1=="50%" {print $2}')" >> "$results"
+    echo "$rep $t keepalive_p99_ms $(echo "$out" | awk '$1=="99%" {print $2}')" >> "$results"
+    out=$(inns $C wrk -t2 -c50 -d8s -H "Connection: close" "$(url $t)")
+    echo "$rep $t newconn_per_s $(echo "$out" | awk '/Requests\/sec/ {print $2}')" >> "$results"
+  done
+done
+
+# memory with IDLE idle connections (held 18 s, read at 14 s, extrapolated to 10,000): each
+# proxy's RSS; for the kernel path, lb-tcp's RSS (no process is in the path) and the conntrack slab.
+to_10k() { python3 -c "print(($2-$1)*10000/max(1,$3)/1024)"; }
+sleep 130 # the closed flows' conntrack entries (TIME_WAIT, 120 s) go first
+for t in haproxy nginx lb-tcp lb-kernel; do
+  p=$(pid_of lb-tcp); [ "$t" = lb-kernel ] || p=$(pid_of $t)
+  idle=$(rss_kib "$p"); ct=$(conntrack_kib)
+  inns $C python3 bench/idle_clients.py "$(port $t 2)" "$IDLE" 18 "$(host $t)" > "$work/idle.out" 2>&1 &
+  cpid=$!
+  for _ in $(seq 1 60); do grep -q ready "$work/idle.out" && break; sleep 0.5; done
+  held=$(awk '/ready/ {print $2}' "$work/idle.out")
+  sleep 14
+  busy=$(rss_kib "$p"); ct_busy=$(conntrack_kib)
+  wait $cpid || true
+  echo "1 $t rss_10k_mib $(python3 -c "print(($idle + ($busy-$idle)*10000/max(1,${held:-0}))/1024)")" >> "$results"
+  echo "1 $t conntrack_10k_mib $(to_10k "$ct" "$ct_busy" "${held:-0}")" >> "$results"
+  echo "1 $t idle_connections_held ${held:-0}" >> "$results"
+  sleep 5
+done
+
+grep idle_connections_held "$results" >&2
+python3 bench/report.py "$results" bench/results-netns.json
