@@ -31,14 +31,16 @@ ip -n $L addr add $LB/24 dev eth0; ip -n $L link set eth0 up
 ip -n $L addr add 10.99.21.1/24 dev eth1; ip -n $L link set eth1 up
 ip -n $S addr add $SRV/24 dev eth0; ip -n $S link set eth0 up; ip -n $S route add default via 10.99.21.1
 ip netns exec $L sysctl -qw net.ipv4.ip_forward=1
+# In the foreground only: what runs in the background is started with ip netns exec itself, which
+# becomes the program, so that $! is the program's pid (for RSS, and to end it).
 inns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 [ -f lb-tcp/target/lb-tcp.jar ] || mvn -B -q -DskipTests package
 
 # --- the server: iperf3 and nginx HTTP answering 1 KiB ----------------------------------------------
-inns $S iperf3 -s -p 15201 >/dev/null 2>&1 & pids+=($!)
+ip netns exec $S iperf3 -s -p 15201 >/dev/null 2>&1 & pids+=($!)
 http_backend_conf "$work" 16001 $SRV > "$work/backend.conf"
-inns $S nginx -c "$work/backend.conf" -p "$work" & pids+=($!)
+ip netns exec $S nginx -c "$work/backend.conf" -p "$work" & pids+=($!)
 
 # --- the node: each proxy listens on :X01 (to iperf3) and :X02 (to the HTTP server) ----------------
 { haproxy_head; cat <<CONF
@@ -54,7 +56,7 @@ backend bh
   server s $SRV:16001
 CONF
 } > "$work/haproxy.cfg"
-inns $L haproxy -f "$work/haproxy.cfg" -db >/dev/null 2>&1 & pids+=($!)
+ip netns exec $L haproxy -f "$work/haproxy.cfg" -db >/dev/null 2>&1 & pids+=($!)
 haproxy_pid=$!
 
 cat > "$work/nginx.conf" <<CONF
@@ -66,7 +68,7 @@ stream {
   server { listen $LB:17202 backlog=4096; proxy_pass $SRV:16001; }
 }
 CONF
-inns $L nginx -c "$work/nginx.conf" -p "$work" & pids+=($!)
+ip netns exec $L nginx -c "$work/nginx.conf" -p "$work" & pids+=($!)
 nginx_pid=$!
 
 cat > "$work/lb.conf" <<CONF
@@ -79,7 +81,7 @@ services.kiperf { listen = ["$LB:17501"], forwarding = kernel, servers = ["$SRV:
 services.khttp { listen = ["$LB:17502"], forwarding = kernel, servers = ["$SRV:16001"] }
 CONF
 lb_java_opts=${LB_JAVA_OPTS:--XX:+UseSerialGC -Xms32m -Xmn6m -Xmx1g -Xss256k -XX:-TieredCompilation -XX:PerMethodTrapLimit=0 -XX:ReservedCodeCacheSize=48m -XX:MaxDirectMemorySize=1g -XX:TrimNativeHeapInterval=5000 -Dio.netty.leakDetection.level=disabled -XX:+ExitOnOutOfMemoryError}
-inns $L java $lb_java_opts -jar lb-tcp/target/lb-tcp.jar "$work/lb.conf" > "$work/lb.log" 2>&1 & pids+=($!)
+ip netns exec $L java $lb_java_opts -jar lb-tcp/target/lb-tcp.jar "$work/lb.conf" > "$work/lb.log" 2>&1 & pids+=($!)
 lb_pid=$!
 sleep 5
 inns $L nft list table ip l4lb >/dev/null || { echo "lb-tcp did not install its kernel table:" >&2; tail -5 "$work/lb.log" >&2; exit 1; }
@@ -135,7 +137,7 @@ sleep 130 # the closed flows' conntrack entries (TIME_WAIT, 120 s) go first
 for t in haproxy nginx lb-tcp lb-kernel; do
   p=$(pid_of lb-tcp); [ "$t" = lb-kernel ] || p=$(pid_of $t)
   idle=$(rss_kib "$p"); ct=$(conntrack_kib)
-  inns $C python3 bench/idle_clients.py "$(port $t 2)" "$IDLE" 18 "$(host $t)" > "$work/idle.out" 2>&1 &
+  ip netns exec $C python3 bench/idle_clients.py "$(port $t 2)" "$IDLE" 18 "$(host $t)" > "$work/idle.out" 2>&1 &
   cpid=$!
   for _ in $(seq 1 60); do grep -q ready "$work/idle.out" && break; sleep 0.5; done
   held=$(awk '/ready/ {print $2}' "$work/idle.out")

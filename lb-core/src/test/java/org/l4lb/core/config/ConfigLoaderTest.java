@@ -443,6 +443,30 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void directServerReturnTakesAHashTheVipAndTheServicesPortAndNothingThatCountsFlows() throws Exception {
+        LbConfig ok = load("""
+                services.dr { listen = ["10.0.0.100:80"], forwarding = kernel, nat = dsr, strategy = hash,
+                  hash-key = source-ip-port, deny = ["10.9.0.0/16"], servers = ["10.0.0.1:80", "10.0.0.2:80"] }
+                """);
+        assertThat(ok.services().get(0).forwarding().nat()).isEqualTo(NatMode.DSR);
+        assertThat(problems("""
+                services.dr { listen = ["0.0.0.0:80"], forwarding = kernel, nat = dsr, persistence-timeout = 1m,
+                  max-connections = 5, servers = ["10.0.0.1:8080", { address = "10.0.0.2:80", max-conns = 3 }] }
+                """)).containsExactlyInAnyOrder(
+                "node.conf:1: services.dr.strategy: nat = dsr picks a server for each packet, with no conntrack to keep a"
+                        + " flow on it: use strategy = hash (hash-key = source-ip-port) or ip-hash",
+                "node.conf:1: services.dr.persistence-timeout: nat = dsr: persistence needs the node to see the flows, and"
+                        + " with nat = dsr the replies do not come back through it; ip-hash keeps a client on its server",
+                "node.conf:2: services.dr.max-connections: nat = dsr: a limit of open flows needs the node to see the flows,"
+                        + " and with nat = dsr the replies do not come back through it",
+                "node.conf:1: services.dr.listen: 0.0.0.0:80: nat = dsr matches the VIP itself; listen on the VIP's address",
+                "node.conf:2: services.dr.servers: 10.0.0.1:8080: nat = dsr does not rewrite the port; the servers listen on"
+                        + " the service's port 80",
+                "node.conf:2: services.dr.servers: 10.0.0.2:80: max-conns with nat = dsr needs the node to see the flows, and"
+                        + " with nat = dsr the replies do not come back through it");
+    }
+
+    @Test
     void conntrackSyncNeedsHaAKernelServiceAndOneAddressEachWay() throws Exception {
         assertThat(problems("""
                 services.web { listen = ["10.0.0.100:80"], servers = ["10.0.0.1:8080"] }

@@ -43,6 +43,8 @@ public final class KernelForwarding implements AutoCloseable {
     /** The services of the table in force, in its order: the sticky maps' owners. */
     private List<String> appliedNames = List.of();
     private boolean warnedConntrack;
+    /** The servers' MAC addresses for direct server return. */
+    private final Neighbours neighbours = new Neighbours();
 
     private KernelForwarding(Supplier<List<Service>> services) {
         this.services = services;
@@ -152,35 +154,43 @@ public final class KernelForwarding implements AutoCloseable {
         });
     }
 
-    /** Sets each kernel server's open sessions to its open flows in the conntrack table. */
+    /**
+     * Sets each kernel server's open sessions to its open flows in the conntrack table, listed per
+     * listener (conntrack filters by the original destination), not the whole table: a node under
+     * load holds an entry for every flow of the last two minutes (TIME_WAIT).
+     */
     synchronized void openFlows() {
-        Nft.Result r = Nft.exec(List.of("conntrack", "-L", "-p", "tcp"), "");
-        if (!r.ok()) {
-            if (!warnedConntrack) {
-                LOG.warn("kernel forwarding: cannot read the open flows (conntrack -L): {}", r.output());
-                warnedConntrack = true;
-            }
-            return;
-        }
-        java.util.Map<OpenFlows.Key, Integer> flows = OpenFlows.parse(r.output());
         for (Service s : services.get()) {
-            if (!s.config().forwarding().kernel()) {
+            if (!s.config().forwarding().kernel() || s.config().forwarding().nat() == org.l4lb.core.config.NatMode.DSR) {
                 continue;
             }
-            for (ServerState v : s.upstream().servers()) {
-                if (!(v.config().address() instanceof ServerAddress.Tcp t)) {
-                    continue;
+            java.util.Map<OpenFlows.Key, Integer> flows = new java.util.HashMap<>();
+            for (org.l4lb.core.config.HostPort l : s.config().listen()) {
+                List<String> cmd = new ArrayList<>(List.of("conntrack", "-L", "-p", "tcp", "--orig-port-dst",
+                        Integer.toString(l.port())));
+                if (!l.host().equals("0.0.0.0")) {
+                    cmd.addAll(List.of("--orig-dst", l.host()));
                 }
-                int open = 0;
-                for (java.util.Map.Entry<OpenFlows.Key, Integer> e : flows.entrySet()) {
-                    OpenFlows.Key k = e.getKey();
-                    if (k.serverAddress().equals(t.endpoint().host()) && k.serverPort() == t.endpoint().port()
-                            && s.config().listen().stream().anyMatch(l -> l.port() == k.listenPort()
-                                    && (l.host().equals("0.0.0.0") || l.host().equals(k.listenAddress())))) {
-                        open += e.getValue();
+                Nft.Result r = Nft.exec(cmd, "");
+                if (!r.ok()) {
+                    if (!warnedConntrack) {
+                        LOG.warn("kernel forwarding: cannot read the open flows (conntrack -L): {}", r.output());
+                        warnedConntrack = true;
                     }
+                    return;
                 }
-                v.openFlows(open);
+                OpenFlows.parse(r.output()).forEach((k, n) -> flows.merge(k, n, Integer::sum));
+            }
+            for (ServerState v : s.upstream().servers()) {
+                if (v.config().address() instanceof ServerAddress.Tcp t) {
+                    int open = 0;
+                    for (java.util.Map.Entry<OpenFlows.Key, Integer> e : flows.entrySet()) {
+                        if (e.getKey().serverAddress().equals(t.endpoint().host()) && e.getKey().serverPort() == t.endpoint().port()) {
+                            open += e.getValue();
+                        }
+                    }
+                    v.openFlows(open);
+                }
             }
         }
     }
@@ -191,10 +201,11 @@ public final class KernelForwarding implements AutoCloseable {
         long now = System.nanoTime();
         for (Service s : services.get()) {
             if (s.config().forwarding().kernel()) {
-                kernel.add(view(s, now));
+                KernelRuleset.Service v = view(s, now);
+                kernel.add(v.dsr() ? linked(v) : v);
             }
         }
-        String structure = KernelRuleset.structure(kernel);
+        String structure = KernelRuleset.structure(kernel) + KernelRuleset.directReturnTable(kernel);
         List<String> choices = KernelRuleset.choices(kernel);
         if (structure.equals(appliedStructure) && choices.equals(appliedChoices)) {
             return null;
@@ -267,6 +278,28 @@ public final class KernelForwarding implements AutoCloseable {
             forget.forEach(c -> Nft.run(c + "\n"));
         }
         LOG.info("kernel forwarding: forgot {} remembered client(s) of servers that take no new flows", forget.size());
+    }
+
+    /**
+     * A direct-server-return service with its servers' MAC addresses and the interface they are
+     * on (the first server's): a server not on that link, or whose address is not resolved yet,
+     * takes no flow this round.
+     */
+    private KernelRuleset.Service linked(KernelRuleset.Service s) {
+        String device = null;
+        List<KernelRuleset.Target> targets = new ArrayList<>();
+        for (KernelRuleset.Target t : s.targets()) {
+            Neighbours.Known k = neighbours.lookup(t.address(), t.port());
+            if (k == null || (device != null && !device.equals(k.device()))) {
+                continue;
+            }
+            device = k.device();
+            targets.add(new KernelRuleset.Target(t.address(), t.port(), t.weight(), 0, k.mac()));
+        }
+        String mac = device == null ? null : Neighbours.ownMac(device);
+        KernelRuleset.Link link = mac == null ? null : new KernelRuleset.Link(device, mac);
+        return new KernelRuleset.Service(s.name(), s.listen(), s.strategy(), s.hashKey(), s.nat(), targets, 0, 0, List.of(),
+                s.refused(), KernelRuleset.Persistence.NONE, link);
     }
 
     /** The servers that take new flows: the eligible primaries, or, with none, the eligible backups. */

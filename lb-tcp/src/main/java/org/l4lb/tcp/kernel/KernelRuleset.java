@@ -21,10 +21,14 @@ final class KernelRuleset {
     private static final String SEED = "0x4c346c62";
 
     /** A server the map sends to, with its weight now (ramps and slow start included) and its max-conns (0: none). */
-    record Target(String address, int port, int weight, int maxConns) {
+    record Target(String address, int port, int weight, int maxConns, String mac) {
 
         Target(String address, int port, int weight) {
-            this(address, port, weight, 0);
+            this(address, port, weight, 0, null);
+        }
+
+        Target(String address, int port, int weight, int maxConns) {
+            this(address, port, weight, maxConns, null);
         }
 
         String element() {
@@ -52,10 +56,29 @@ final class KernelRuleset {
      */
     record Service(String name, List<HostPort> listen, Strategy strategy, HashKey hashKey, NatMode nat,
             List<Target> targets, int maxConnections, int maxPerClient, List<Target> counted, List<String> refused,
-            Persistence persistence) {
+            Persistence persistence, Link link) {
 
         Service(String name, List<HostPort> listen, Strategy strategy, HashKey hashKey, NatMode nat, List<Target> targets) {
-            this(name, listen, strategy, hashKey, nat, targets, 0, 0, List.of(), List.of(), Persistence.NONE);
+            this(name, listen, strategy, hashKey, nat, targets, 0, 0, List.of(), List.of(), Persistence.NONE, null);
+        }
+
+        Service(String name, List<HostPort> listen, Strategy strategy, HashKey hashKey, NatMode nat,
+                List<Target> targets, int maxConnections, int maxPerClient, List<Target> counted, List<String> refused,
+                Persistence persistence) {
+            this(name, listen, strategy, hashKey, nat, targets, maxConnections, maxPerClient, counted, refused, persistence,
+                    null);
+        }
+
+        boolean dsr() {
+            return nat == NatMode.DSR;
+        }
+    }
+
+    /** Where direct server return sends a service's frames: the servers' interface and its own MAC address. */
+    record Link(String device, String mac) {
+
+        String chain() {
+            return "in_" + device.replaceAll("[^A-Za-z0-9_]", "_");
         }
     }
 
@@ -89,9 +112,16 @@ final class KernelRuleset {
      */
     static List<String> choices(List<Service> services) {
         List<String> commands = new java.util.ArrayList<>();
+        for (Link link : links(services)) {
+            commands.add("flush chain netdev " + TABLE + " " + link.chain());
+        }
         for (int n = 0; n < services.size(); n++) {
             Service s = services.get(n);
-            String map = map(s.targets());
+            if (s.dsr()) {
+                commands.addAll(directReturn(s));
+                continue;
+            }
+            String map = map(s.targets(), Target::element);
             for (HostPort l : s.listen()) {
                 // Nothing eligible: no rule, and the node's own stack, with no listener there, resets.
                 if (map == null) {
@@ -118,6 +148,47 @@ final class KernelRuleset {
     private static final String PRE = "add rule ip " + TABLE + " prerouting ";
 
     /**
+     * Direct server return, on the ingress hook of the servers' interface, before routing and
+     * conntrack: a frame to the VIP leaves again on the same link to the chosen server's MAC
+     * address, from the node's own, its IP packet untouched; the server holds the VIP and answers
+     * the client itself. Each packet is hashed alone, so every packet of a flow finds one server.
+     */
+    private static List<String> directReturn(Service s) {
+        List<String> commands = new java.util.ArrayList<>();
+        Link link = s.link();
+        String map = map(s.targets(), Target::mac);
+        if (link == null || map == null) {
+            return commands; // no server reachable: the node's own stack, with no listener there, resets
+        }
+        String rule = "add rule netdev " + TABLE + " " + link.chain() + " ";
+        for (HostPort l : s.listen()) {
+            String match = "ip daddr " + l.host() + " tcp dport " + l.port();
+            if (!s.refused().isEmpty()) {
+                commands.add(rule + match + " ip saddr { " + String.join(", ", s.refused()) + " } drop comment \""
+                        + s.name() + ": allow/deny\"");
+            }
+            commands.add(rule + match + " ether saddr set " + link.mac() + " ether daddr set " + selector(s) + " map { "
+                    + map + " } fwd to \"" + link.device() + "\" comment \"" + s.name() + "\"");
+        }
+        return commands;
+    }
+
+    /** The interfaces direct server return sends on, once each. */
+    private static List<Link> links(List<Service> services) {
+        return services.stream().filter(Service::dsr).map(Service::link).filter(java.util.Objects::nonNull).distinct().toList();
+    }
+
+    /** The ingress table of direct server return: a chain per interface, its rules among the choices. */
+    static String directReturnTable(List<Service> services) {
+        StringBuilder b = new StringBuilder("table netdev " + TABLE + " {\n");
+        for (Link link : links(services)) {
+            b.append("  chain ").append(link.chain()).append(" {\n    type filter hook ingress device \"").append(link.device())
+                    .append("\" priority 0; policy accept;\n  }\n");
+        }
+        return b.append("}\n").toString();
+    }
+
+    /**
      * The rest of the table: the limits (whose counts of open flows live in their rules, so they
      * are replaced only when the limits change) and the source NAT.
      */
@@ -128,6 +199,9 @@ final class KernelRuleset {
         StringBuilder count = new StringBuilder();
         for (int n = 0; n < services.size(); n++) {
             Service s = services.get(n);
+            if (s.dsr()) {
+                continue; // nothing of it passes the hooks of this table
+            }
             if (s.persistence().on()) {
                 sets.append("  map sticky_").append(n).append(" { type ipv4_addr : ipv4_addr . inet_service; flags dynamic,timeout;")
                         .append(" timeout ").append(s.persistence().seconds()).append("s; size ")
@@ -207,8 +281,9 @@ final class KernelRuleset {
      * {@code extra} commands (remembered clients carried over).
      */
     static String render(List<Service> services, List<String> extra) {
-        StringBuilder b = new StringBuilder("table ip " + TABLE + "\ndelete table ip " + TABLE + "\ntable ip " + TABLE + " {\n"
-                + structure(services) + "  chain prerouting {\n    type nat hook prerouting priority dstnat; policy accept;\n  }\n}\n");
+        StringBuilder b = new StringBuilder(removal() + "table ip " + TABLE + " {\n" + structure(services)
+                + "  chain prerouting {\n    type nat hook prerouting priority dstnat; policy accept;\n  }\n}\n"
+                + directReturnTable(services));
         for (String c : choices(services)) {
             b.append(c).append("\n");
         }
@@ -237,7 +312,8 @@ final class KernelRuleset {
 
     /** What removes the table: a clean stop, or a start after a crash with no kernel service left. */
     static String removal() {
-        return "table ip " + TABLE + "\ndelete table ip " + TABLE + "\n";
+        return "table ip " + TABLE + "\ndelete table ip " + TABLE + "\ntable netdev " + TABLE + "\ndelete table netdev " + TABLE
+                + "\n";
     }
 
     private static String selector(Service s) {
@@ -251,7 +327,7 @@ final class KernelRuleset {
     }
 
     /** "0-0 : 10.0.0.1 . 80, 1-3 : 10.0.0.2 . 80": each server a range as wide as its weight; null when none. */
-    private static String map(List<Target> targets) {
+    private static String map(List<Target> targets, java.util.function.Function<Target, String> value) {
         StringBuilder m = new StringBuilder();
         int from = 0;
         for (Target t : targets) {
@@ -262,8 +338,7 @@ final class KernelRuleset {
             if (m.length() > 0) {
                 m.append(", ");
             }
-            m.append(from == to ? Integer.toString(from) : from + "-" + to).append(" : ").append(t.address()).append(" . ")
-                    .append(t.port());
+            m.append(from == to ? Integer.toString(from) : from + "-" + to).append(" : ").append(value.apply(t));
             from = to + 1;
         }
         return m.length() == 0 ? null : m.toString();

@@ -34,6 +34,7 @@ class KernelForwardingIT {
     private static final String NODE = "10.99.6.11";
     private static final String TOKEN = "kernel-it-token-4711";
     private static final String FAR = "10.99.7.31";
+    private static final String DR_VIP = "10.99.6.100";
     private static final List<String> namespaces = new ArrayList<>();
     private static final Map<String, Process> backends = new TreeMap<>();
     private static Path dir;
@@ -84,6 +85,16 @@ class KernelForwardingIT {
             Sh.must("ip", "-n", ns("cl"), "addr", "add", "10.99.8." + i + "/32", "dev", "eth0");
         }
         Sh.must("ip", "-n", ns("lb"), "route", "add", "10.99.8.0/24", "via", "10.99.6.31");
+        // Direct server return: the node holds the VIP; the servers hold it on their loopback, answer
+        // no ARP for it, and reply to the client themselves (LVS DR's real servers).
+        Sh.must("ip", "-n", ns("lb"), "addr", "add", DR_VIP + "/32", "dev", "eth0");
+        for (String be : List.of("be1", "be2")) {
+            Sh.must("ip", "-n", ns(be), "addr", "add", DR_VIP + "/32", "dev", "lo");
+            for (String conf : List.of("all", "eth0")) {
+                Sh.must("ip", "netns", "exec", ns(be), "sysctl", "-qw", "net.ipv4.conf." + conf + ".arp_ignore=1",
+                        "net.ipv4.conf." + conf + ".arp_announce=2");
+            }
+        }
         for (String be : List.of("be1", "be2")) {
             startBackend(be);
             startEcho(be);
@@ -179,13 +190,22 @@ class KernelForwardingIT {
                   servers = ["10.99.6.21:8080", "10.99.6.22:8080"]
                   health-check { interval = 500ms, timeout = 300ms, fall = 1, rise = 1 }
                 }
+                services.dr {
+                  listen = ["%s:8080"]
+                  forwarding = kernel
+                  nat = dsr
+                  strategy = hash
+                  hash-key = source-ip-port
+                  servers = ["10.99.6.21:8080", "10.99.6.22:8080"]
+                  health-check { interval = 500ms, timeout = 300ms, fall = 1, rise = 1 }
+                }
                 services.capped {
                   listen = ["%s:87"]
                   forwarding = kernel
                   servers = [{ address = "10.99.6.21:8081", max-conns = 1 }, { address = "10.99.6.22:8081", max-conns = 1 }]
                   health-check { interval = 500ms, timeout = 300ms, fall = 1, rise = 1 }
                 }
-                """.formatted(TOKEN, NODE, w1, w2, NODE, NODE, maxConnections, NODE, NODE, NODE, NODE);
+                """.formatted(TOKEN, NODE, w1, w2, NODE, NODE, maxConnections, NODE, NODE, NODE, DR_VIP, NODE);
     }
 
     @AfterAll
@@ -242,8 +262,12 @@ class KernelForwardingIT {
     }
 
     private static Map<String, Integer> served(String client, int port, int n) {
+        return served(client, NODE, port, n);
+    }
+
+    private static Map<String, Integer> served(String client, String address, int port, int n) {
         String out = Sh.run("ip", "netns", "exec", ns(client), "bash", "-c", "for i in $(seq " + n + "); do"
-                + " (exec 3<>/dev/tcp/" + NODE + "/" + port + " && timeout 3 head -n 1 <&3) 2>/dev/null || echo FAILED; done").out();
+                + " (exec 3<>/dev/tcp/" + address + "/" + port + " && timeout 3 head -n 1 <&3) 2>/dev/null || echo FAILED; done").out();
         Map<String, Integer> count = new TreeMap<>();
         for (String line : out.split("\n")) {
             if (!line.isBlank()) {
@@ -435,8 +459,33 @@ class KernelForwardingIT {
                 .contains("HELD 0", "HELD 1", "MORE refused");
     }
 
+    private static String ingress() {
+        return Sh.run("ip", "netns", "exec", ns("lb"), "nft", "list", "table", "netdev", "l4lb").out();
+    }
+
     @Test
     @Order(7)
+    void directServerReturnSendsTheFramesOnAndTheServersAnswerTheClientThemselves() throws Exception {
+        awaitTrue(() -> ingress().contains("fwd to \"eth0\""), 10_000, "the direct-return rule, once both MACs are known");
+        Map<String, Integer> s = served("cl", DR_VIP, 8080, 40);
+        // The servers see the client's own address, and the flows leave no conntrack entry on the node.
+        assertThat(s).containsOnlyKeys("be1 via 10.99.6.31", "be2 via 10.99.6.31");
+        assertThat(s.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(40);
+        assertThat(Sh.run("ip", "netns", "exec", ns("lb"), "conntrack", "-L", "-p", "tcp", "--orig-dst", DR_VIP).out()
+                .lines().filter(l -> l.startsWith("tcp")).count()).as("flows the node's conntrack saw").isZero();
+        admin("/servers?service=dr&server=10.99.6.21:8080&state=draining");
+        awaitTrue(() -> !ingress().contains(mac("be1")), 5_000, "be1's MAC out of the rule once drained");
+        assertThat(served("cl", DR_VIP, 8080, 10)).isEqualTo(Map.of("be2 via 10.99.6.31", 10));
+        admin("/servers?service=dr&server=10.99.6.21:8080&state=enabled");
+        awaitTrue(() -> ingress().contains(mac("be1")), 5_000, "be1 back");
+    }
+
+    private static String mac(String be) {
+        return Sh.run("ip", "netns", "exec", ns(be), "cat", "/sys/class/net/eth0/address").out().trim();
+    }
+
+    @Test
+    @Order(8)
     void aDrainedOrDownServerTakesNoNewFlow() throws Exception {
         admin("/servers?service=web&server=10.99.6.21:8080&state=draining");
         awaitTrue(() -> !web().contains("10.99.6.21 . 8080"), 5_000, "be1 out of the map once drained");
@@ -452,7 +501,7 @@ class KernelForwardingIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void aReloadChangesTheWeightsInPlace() throws Exception {
         long pid = lb.pid();
         lb.rewrite(config(1, 1));
@@ -465,7 +514,7 @@ class KernelForwardingIT {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void aCrashLeavesTheTableARestartReplacesItACleanStopRemovesIt() throws Exception {
         lb.kill();
         assertThat(hasTable()).as("a SIGKILLed node's table stays: the kernel goes on forwarding").isTrue();

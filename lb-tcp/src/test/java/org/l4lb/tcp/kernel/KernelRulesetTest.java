@@ -18,7 +18,7 @@ class KernelRulesetTest {
     void roundRobinSendsByWeightRangesAndFullNatMasquerades() {
         String r = KernelRuleset.render(List.of(new KernelRuleset.Service("web", List.of(new HostPort("10.0.0.100", 80)),
                 Strategy.ROUND_ROBIN, HashKey.SOURCE_IP, NatMode.FULL, TWO)));
-        assertThat(r).startsWith("table ip l4lb\ndelete table ip l4lb\ntable ip l4lb {")
+        assertThat(r).startsWith("table ip l4lb\ndelete table ip l4lb\ntable netdev l4lb\ndelete table netdev l4lb\ntable ip l4lb {")
                 .contains("ip daddr 10.0.0.100 tcp dport 80 dnat ip to numgen inc mod 4 map { 0 : 10.0.0.1 . 8080,"
                         + " 1-3 : 10.0.0.2 . 8080 } comment \"web\"")
                 .contains("meta l4proto tcp ct status dnat ct original ip daddr 10.0.0.100 ct original proto-dst 80"
@@ -66,5 +66,21 @@ class KernelRulesetTest {
                 .isLessThan(r.indexOf("dnat ip to numgen inc mod 4"));
         // The refusal before the remembering: a refused flow is not remembered.
         assertThat(r.indexOf("@refused_0 reject")).isLessThan(r.indexOf("update @sticky_0"));
+    }
+
+    @Test
+    void directServerReturnRewritesTheFrameOnIngressAndLeavesTheIpTableAlone() {
+        List<KernelRuleset.Target> macs = List.of(new KernelRuleset.Target("10.0.0.1", 80, 1, 0, "02:00:00:00:00:01"),
+                new KernelRuleset.Target("10.0.0.2", 80, 3, 0, "02:00:00:00:00:02"));
+        String r = KernelRuleset.render(List.of(new KernelRuleset.Service("dr", List.of(new HostPort("10.0.0.100", 80)),
+                Strategy.HASH, HashKey.SOURCE_IP_PORT, NatMode.DSR, macs, 0, 0, List.of(), List.of("10.9.0.0-10.9.255.255"),
+                KernelRuleset.Persistence.NONE, new KernelRuleset.Link("eth0", "02:00:00:00:00:ff"))));
+        assertThat(r).contains("table netdev l4lb {\n  chain in_eth0 {\n    type filter hook ingress device \"eth0\" priority 0;")
+                .contains("flush chain netdev l4lb in_eth0\n")
+                .contains("add rule netdev l4lb in_eth0 ip daddr 10.0.0.100 tcp dport 80 ip saddr { 10.9.0.0-10.9.255.255 } drop")
+                .contains("add rule netdev l4lb in_eth0 ip daddr 10.0.0.100 tcp dport 80 ether saddr set 02:00:00:00:00:ff"
+                        + " ether daddr set jhash ip saddr . tcp sport mod 4 seed 0x4c346c62 map { 0 : 02:00:00:00:00:01,"
+                        + " 1-3 : 02:00:00:00:00:02 } fwd to \"eth0\" comment \"dr\"")
+                .doesNotContain("dnat").doesNotContain("masquerade").doesNotContain("count dr/");
     }
 }
