@@ -15,17 +15,19 @@ bench_cleanup() {
   rm -rf "$work"
 }
 
-# http_backend_conf WORK PORT [HOST]: an nginx HTTP server on HOST:PORT (127.0.0.1 unless given)
-# answering 1 KiB to every request.
+# http_backend_conf WORK PORT [HOST [MORE_PORTS]]: an nginx HTTP server on HOST:PORT (127.0.0.1
+# unless given), and on each of MORE_PORTS, answering 1 KiB to every request.
 http_backend_conf() {
-  local work=$1 port=$2 host=${3:-127.0.0.1} body
+  local work=$1 port=$2 host=${3:-127.0.0.1} more=${4:-} body listen p
   body=$(head -c 1024 /dev/zero | tr '\0' 'x')
+  listen="listen $host:$port backlog=4096;"
+  for p in $more; do listen="$listen listen $host:$p backlog=4096;"; done
   cat <<CONF
 daemon off; worker_processes 1; worker_rlimit_nofile 20000; pid $work/backend-$port.pid; error_log $work/backend-$port.err;
 events { worker_connections 19000; }
 http { access_log off; keepalive_requests 1000000; keepalive_timeout 300s;
   client_body_temp_path $work; proxy_temp_path $work; fastcgi_temp_path $work; uwsgi_temp_path $work; scgi_temp_path $work;
-  server { listen $host:$port backlog=4096; location / { return 200 "$body"; } } }
+  server { $listen location / { return 200 "$body"; } } }
 CONF
 }
 

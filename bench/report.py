@@ -29,9 +29,9 @@ for line in open(sys.argv[1]):
 
 med = {k: statistics.median(v) for k, v in raw.items() if v}
 # The targets measured, in this order: run.sh's on loopback, netns.sh's through namespaces.
-targets = [t for t in ["direct", "haproxy", "nginx", "lb-tcp", "lb-tcp-uring", "lb-kernel"]
+targets = [t for t in ["direct", "haproxy", "nginx", "lb-tcp", "lb-tcp-uring", "lb-kernel", "lb-kernel-dnat"]
            if any(k[0] == t for k in raw)]
-ours = [t for t in ["lb-tcp", "lb-tcp-uring", "lb-kernel"] if t in targets]
+ours = [t for t in ["lb-tcp", "lb-tcp-uring", "lb-kernel", "lb-kernel-dnat"] if t in targets]
 metrics = [("iperf_P1", "iperf3 1 stream, Gbit/s"), ("iperf_P4", "iperf3 4 streams, Gbit/s"),
            ("keepalive_rps", "keep-alive req/s (wrk -c50, 1 KiB)"), ("keepalive_p50_ms", "keep-alive p50, ms"),
            ("keepalive_p99_ms", "keep-alive p99, ms"), ("newconn_per_s", "new connections/s"),

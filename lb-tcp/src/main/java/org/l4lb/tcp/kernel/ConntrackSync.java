@@ -3,7 +3,6 @@ package org.l4lb.tcp.kernel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.l4lb.core.config.ConntrackSyncConfig;
@@ -110,11 +109,11 @@ public final class ConntrackSync implements FlowStateSync, AutoCloseable {
         // primary-backup.sh's "primary": commit what the old master sent, then start afresh from
         // the kernel's table and send it all to the backup.
         long start = System.nanoTime();
-        Result commit = ask("-c");
+        Nft.Result commit = ask("-c");
         LOG.info("conntrack sync: committed the peer's flows to the kernel in {} ms{}",
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), commit.ok() ? "" : " (conntrackd: " + commit.output() + ")");
         for (String step : List.of("-f", "-R", "-B")) {
-            Result r = ask(step);
+            Nft.Result r = ask(step);
             if (!r.ok()) {
                 LOG.warn("conntrack sync: conntrackd {} failed: {}", step, r.output());
             }
@@ -125,32 +124,15 @@ public final class ConntrackSync implements FlowStateSync, AutoCloseable {
     public void steppedDown() {
         // primary-backup.sh's "backup": the entries left here time out soon; ask for the master's.
         for (String step : List.of("-t", "-n")) {
-            Result r = ask(step);
+            Nft.Result r = ask(step);
             if (!r.ok()) {
                 LOG.warn("conntrack sync: conntrackd {} failed: {}", step, r.output());
             }
         }
     }
 
-    record Result(boolean ok, String output) {
-    }
-
-    private Result ask(String what) {
-        List<String> cmd = new ArrayList<>(List.of("conntrackd", "-C", conf.toString(), what));
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return new Result(false, "no answer within 10 s");
-            }
-            return new Result(p.exitValue() == 0, out);
-        } catch (IOException e) {
-            return new Result(false, e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Result(false, "interrupted");
-        }
+    private Nft.Result ask(String what) {
+        return Nft.exec(List.of("conntrackd", "-C", conf.toString(), what), "");
     }
 
     private static String tail(Path log) {

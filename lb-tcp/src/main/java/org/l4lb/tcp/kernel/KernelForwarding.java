@@ -1,15 +1,20 @@
 package org.l4lb.tcp.kernel;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.l4lb.core.config.NatMode;
 import org.l4lb.core.config.ServerAddress;
 import org.l4lb.core.upstream.ServerState;
 import org.l4lb.tcp.proxy.Service;
@@ -35,13 +40,15 @@ public final class KernelForwarding implements AutoCloseable {
         return t;
     });
     /** Each counter rule's packets' bytes (flows for FLOWS) when last read, by its comment. */
-    private final java.util.Map<String, Long> lastCounts = new java.util.HashMap<>();
+    private final Map<String, Long> lastCounts = new HashMap<>();
     private int ticks;
     /** The table's structure and choices in force; empty when none is. */
     private String appliedStructure = "";
     private List<String> appliedChoices = List.of();
     /** The services of the table in force, in its order: the sticky maps' owners. */
     private List<String> appliedNames = List.of();
+    /** Each service's servers that took new flows in the table in force, by name. */
+    private Map<String, Set<String>> appliedTargets = Map.of();
     private boolean warnedConntrack;
     /** The servers' MAC addresses for direct server return. */
     private final Neighbours neighbours = new Neighbours();
@@ -101,7 +108,12 @@ public final class KernelForwarding implements AutoCloseable {
             boolean often = services.get().stream().anyMatch(s -> s.config().forwarding().kernel()
                     && s.config().servers().stream().anyMatch(v -> v.maxConns() > 0));
             if (often || (ticks + 1) % COUNT_EVERY == 0) {
-                openFlows();
+                try {
+                    openFlows();
+                } catch (RuntimeException e) {
+                    // The open flows are the metrics' and max-conns': the ruleset goes on being kept.
+                    LOG.warn("kernel forwarding: cannot count the open flows", e);
+                }
             }
             sync();
             if (++ticks % COUNT_EVERY == 0) {
@@ -128,8 +140,8 @@ public final class KernelForwarding implements AutoCloseable {
             LOG.warn("kernel forwarding: cannot read the counters: {}", r.output());
             return;
         }
-        java.util.Map<String, Long> now = KernelCounters.parse(r.output());
-        java.util.Map<String, Service> byName = new java.util.HashMap<>();
+        Map<String, Long> now = KernelCounters.parse(r.output());
+        Map<String, Service> byName = new HashMap<>();
         for (Service s : services.get()) {
             byName.put(s.name(), s);
         }
@@ -161,35 +173,22 @@ public final class KernelForwarding implements AutoCloseable {
      */
     synchronized void openFlows() {
         for (Service s : services.get()) {
-            if (!s.config().forwarding().kernel() || s.config().forwarding().nat() == org.l4lb.core.config.NatMode.DSR) {
+            if (!s.config().forwarding().kernel() || s.config().forwarding().nat() == NatMode.DSR) {
                 continue;
             }
-            java.util.Map<OpenFlows.Key, Integer> flows = new java.util.HashMap<>();
-            for (org.l4lb.core.config.HostPort l : s.config().listen()) {
-                List<String> cmd = new ArrayList<>(List.of("conntrack", "-L", "-p", "tcp", "--orig-port-dst",
-                        Integer.toString(l.port())));
-                if (!l.host().equals("0.0.0.0")) {
-                    cmd.addAll(List.of("--orig-dst", l.host()));
+            Map<OpenFlows.Key, Integer> flows;
+            try {
+                flows = OpenFlows.read(s.config().listen());
+            } catch (IllegalStateException e) {
+                if (!warnedConntrack) {
+                    LOG.warn("kernel forwarding: cannot read the open flows: {}", e.getMessage());
+                    warnedConntrack = true;
                 }
-                Nft.Result r = Nft.exec(cmd, "");
-                if (!r.ok()) {
-                    if (!warnedConntrack) {
-                        LOG.warn("kernel forwarding: cannot read the open flows (conntrack -L): {}", r.output());
-                        warnedConntrack = true;
-                    }
-                    return;
-                }
-                OpenFlows.parse(r.output()).forEach((k, n) -> flows.merge(k, n, Integer::sum));
+                return;
             }
             for (ServerState v : s.upstream().servers()) {
                 if (v.config().address() instanceof ServerAddress.Tcp t) {
-                    int open = 0;
-                    for (java.util.Map.Entry<OpenFlows.Key, Integer> e : flows.entrySet()) {
-                        if (e.getKey().serverAddress().equals(t.endpoint().host()) && e.getKey().serverPort() == t.endpoint().port()) {
-                            open += e.getValue();
-                        }
-                    }
-                    v.openFlows(open);
+                    v.openFlows(OpenFlows.to(flows, t.endpoint().host(), t.endpoint().port()));
                 }
             }
         }
@@ -225,8 +224,13 @@ public final class KernelForwarding implements AutoCloseable {
             appliedStructure = structure;
             appliedChoices = choices;
             appliedNames = kernel.stream().map(KernelRuleset.Service::name).toList();
+            Map<String, Set<String>> before = appliedTargets;
+            appliedTargets = new HashMap<>();
+            for (KernelRuleset.Service s : kernel) {
+                appliedTargets.put(s.name(), new HashSet<>(s.targets().stream().map(KernelRuleset.Target::element).toList()));
+            }
             if (!whole) {
-                forgetGone(kernel);
+                forgetGone(kernel, before);
             }
             LOG.info("kernel forwarding: {} ({})", whole ? "table replaced" : "choices replaced", summary(kernel));
             return null;
@@ -259,13 +263,15 @@ public final class KernelForwarding implements AutoCloseable {
      * force: from then on no new entry can name such a server (the persistence rule only records
      * flows to servers that take them).
      */
-    private void forgetGone(List<KernelRuleset.Service> kernel) {
-        java.util.Map<Integer, java.util.Set<String>> live = new java.util.HashMap<>();
+    private void forgetGone(List<KernelRuleset.Service> kernel, Map<String, Set<String>> before) {
+        Map<Integer, Set<String>> live = new HashMap<>();
         List<StickyClients.Entry> entries = new ArrayList<>();
         for (int n = 0; n < kernel.size(); n++) {
             KernelRuleset.Service s = kernel.get(n);
-            if (s.persistence().on()) {
-                live.put(n, new java.util.HashSet<>(s.targets().stream().map(KernelRuleset.Target::element).toList()));
+            Set<String> now = appliedTargets.get(s.name());
+            // Only a service that lost a server has clients to forget: a ramp's step or a new server has none.
+            if (s.persistence().on() && !now.containsAll(before.getOrDefault(s.name(), Set.of()))) {
+                live.put(n, now);
                 entries.addAll(remembered("sticky_" + n));
             }
         }
@@ -321,7 +327,7 @@ public final class KernelForwarding implements AutoCloseable {
                 counted.add(new KernelRuleset.Target(t.endpoint().host(), t.endpoint().port(), 0, v.config().maxConns()));
             }
         }
-        java.time.Duration p = s.config().balance().persistenceTimeout();
+        Duration p = s.config().balance().persistenceTimeout();
         KernelRuleset.Persistence persistence = p.isZero() ? KernelRuleset.Persistence.NONE
                 : new KernelRuleset.Persistence(Math.max(1, (p.toMillis() + 999) / 1000), s.config().balance().persistenceMaxEntries());
         return new KernelRuleset.Service(s.name(), s.config().listen(), s.config().balance().strategy(),
@@ -354,55 +360,6 @@ public final class KernelForwarding implements AutoCloseable {
         appliedStructure = "";
         appliedChoices = List.of();
         appliedNames = List.of();
-    }
-
-    /** {@code nft -f -} with the script on its standard input. */
-    static final class Nft {
-
-        record Result(boolean ok, String output) {
-        }
-
-        private Nft() {
-        }
-
-        static Result run(String script) {
-            return exec(List.of("nft", "-f", "-"), script);
-        }
-
-        /** {@code nft -j list WHAT...}: the answer in JSON (nft 1.0 prints none for a list read with -f). */
-        static Result list(String... what) {
-            List<String> cmd = new ArrayList<>(List.of("nft", "-j", "list"));
-            cmd.addAll(List.of(what));
-            return exec(cmd, "", true);
-        }
-
-        static Result exec(List<String> cmd, String script) {
-            return exec(cmd, script, false);
-        }
-
-        /**
-         * With {@code stdoutOnly} the answer is standard output alone when the command succeeds (nft
-         * -j writes warnings on standard error beside its JSON), standard error when it fails.
-         */
-        private static Result exec(List<String> cmd, String script, boolean stdoutOnly) {
-            try {
-                Process p = new ProcessBuilder(cmd).redirectErrorStream(!stdoutOnly).start();
-                p.getOutputStream().write(script.getBytes(StandardCharsets.UTF_8));
-                p.getOutputStream().close();
-                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-                String err = stdoutOnly ? new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).trim() : "";
-                if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    return new Result(false, "nft did not answer within 10 s");
-                }
-                boolean ok = p.exitValue() == 0;
-                return new Result(ok, ok || !stdoutOnly ? out : err + out);
-            } catch (IOException e) {
-                return new Result(false, e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return new Result(false, "interrupted");
-            }
-        }
+        appliedTargets = Map.of();
     }
 }

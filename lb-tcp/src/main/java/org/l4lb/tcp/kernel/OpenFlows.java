@@ -1,7 +1,10 @@
 package org.l4lb.tcp.kernel;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import org.l4lb.core.config.HostPort;
 
 /**
  * The kernel's open flows per server, from {@code conntrack -L}: what the proxy counts as a
@@ -15,6 +18,41 @@ final class OpenFlows {
     }
 
     private OpenFlows() {
+    }
+
+    /**
+     * The open flows to {@code listen}, listed per listener (conntrack filters by the original
+     * destination) rather than the whole table, which under load holds an entry for every flow of
+     * the last two minutes (TIME_WAIT).
+     *
+     * @throws IllegalStateException with what conntrack said when it cannot list them
+     */
+    static Map<Key, Integer> read(List<HostPort> listen) {
+        Map<Key, Integer> flows = new HashMap<>();
+        for (HostPort l : listen) {
+            List<String> cmd = new ArrayList<>(List.of("conntrack", "-L", "-p", "tcp", "--orig-port-dst",
+                    Integer.toString(l.port())));
+            if (!l.host().equals("0.0.0.0")) {
+                cmd.addAll(List.of("--orig-dst", l.host()));
+            }
+            Nft.Result r = Nft.read(cmd);
+            if (!r.ok()) {
+                throw new IllegalStateException("conntrack -L: " + r.output());
+            }
+            parse(r.output()).forEach((k, n) -> flows.merge(k, n, Integer::sum));
+        }
+        return flows;
+    }
+
+    /** The open flows to one server, over every listener in {@code flows}. */
+    static int to(Map<Key, Integer> flows, String address, int port) {
+        int open = 0;
+        for (Map.Entry<Key, Integer> e : flows.entrySet()) {
+            if (e.getKey().serverAddress().equals(address) && e.getKey().serverPort() == port) {
+                open += e.getValue();
+            }
+        }
+        return open;
     }
 
     /** Open flows by listener and server in {@code conntrack -L -p tcp} output; flows no DNAT changed are left out. */
@@ -50,7 +88,11 @@ final class OpenFlows {
             if (src[1].equals(dst[0]) && sport[1].equals(dport[0])) {
                 continue; // not destination-NATed: not ours
             }
-            count.merge(new Key(dst[0], Integer.parseInt(dport[0]), src[1], Integer.parseInt(sport[1])), 1, Integer::sum);
+            try {
+                count.merge(new Key(dst[0], Integer.parseInt(dport[0]), src[1], Integer.parseInt(sport[1])), 1, Integer::sum);
+            } catch (NumberFormatException e) {
+                // Not a line of conntrack's table: nothing to count.
+            }
         }
         return count;
     }
