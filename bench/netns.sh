@@ -73,22 +73,14 @@ CONF
 ip netns exec $L haproxy -f "$work/haproxy.cfg" -db >/dev/null 2>&1 & pids+=($!)
 haproxy_pid=$!
 
-cat > "$work/nginx.conf" <<CONF
-load_module /usr/lib/nginx/modules/ngx_stream_module.so;
-daemon off; worker_processes 2; worker_rlimit_nofile 20000; pid $work/nginx.pid; error_log $work/nginx.err;
-events { worker_connections 19000; }
-stream {
+nginx_stream_conf "$work" > "$work/nginx.conf" <<CONF
   server { listen $LB:17201 backlog=4096; proxy_pass $SRV:15201; }
   server { listen $LB:17202 backlog=4096; proxy_pass $SRV:16201; }
-}
 CONF
 ip netns exec $L nginx -c "$work/nginx.conf" -p "$work" & pids+=($!)
 nginx_pid=$!
 
-cat > "$work/lb.conf" <<CONF
-admin.listen = "127.0.0.1:17390"
-service-defaults.health-check.type = none
-service-defaults.access-log = false
+{ lb_conf_head 127.0.0.1:17390; cat <<CONF
 services.iperf { listen = ["$LB:17301"], servers = ["$SRV:15201"] }
 services.http { listen = ["$LB:17302"], servers = ["$SRV:16301"] }
 services.kiperf { listen = ["$LB:17501"], forwarding = kernel, servers = ["$SRV:15201"] }
@@ -96,7 +88,7 @@ services.khttp { listen = ["$LB:17502"], forwarding = kernel, servers = ["$SRV:1
 services.kdiperf { listen = ["$LB:17601"], forwarding = kernel, nat = destination, servers = ["$SRV:15201"] }
 services.kdhttp { listen = ["$LB:17602"], forwarding = kernel, nat = destination, servers = ["$SRV:16601"] }
 CONF
-lb_java_opts=${LB_JAVA_OPTS:--XX:+UseSerialGC -Xms32m -Xmn6m -Xmx1g -Xss256k -XX:-TieredCompilation -XX:PerMethodTrapLimit=0 -XX:ReservedCodeCacheSize=48m -XX:MaxDirectMemorySize=1g -XX:TrimNativeHeapInterval=5000 -Dio.netty.leakDetection.level=disabled -XX:+ExitOnOutOfMemoryError}
+} > "$work/lb.conf"
 ip netns exec $L java $lb_java_opts -jar lb-tcp/target/lb-tcp.jar "$work/lb.conf" > "$work/lb.log" 2>&1 & pids+=($!)
 lb_pid=$!
 sleep 5
@@ -105,11 +97,6 @@ inns $L nft list table ip l4lb >/dev/null || { echo "lb-tcp did not install its 
 host() { case $1 in direct) echo $SRV;; *) echo $LB;; esac; }
 port() { case $1 in direct) echo $(( $2 == 1 ? 15201 : 16001 ));; haproxy) echo 1710$2;; nginx) echo 1720$2;; lb-tcp) echo 1730$2;; lb-kernel) echo 1750$2;; lb-kernel-dnat) echo 1760$2;; esac; }
 url() { echo "http://$(host $1):$(port $1 2)/"; }
-rss_kib() {
-  local total=0 p
-  for p in $1 $(pgrep -P "$1" || true); do total=$((total + $(awk '/VmRSS/ {print $2}' /proc/$p/status 2>/dev/null || echo 0))); done
-  echo $total
-}
 # The kernel's memory for its flows: conntrack entries' slab (shared by every namespace; nothing
 # else here opens flows while it is read).
 conntrack_kib() { awk '$1=="nf_conntrack" {print int($3 * $4 / 1024)}' /proc/slabinfo; }
@@ -127,14 +114,7 @@ for rep in $(seq 1 "$REPS"); do
   echo "round $rep: ${order[*]}" >&2
   for t in "${order[@]}"; do
     for N in 1 4; do
-      g=$(inns $C iperf3 -c "$(host $t)" -p "$(port $t 1)" -t 5 -P $N -J 2>/dev/null | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-if "error" in d:
-    print("iperf3 via " + sys.argv[1] + ": " + d["error"], file=sys.stderr)
-    print("nan")
-else:
-    print(d["end"]["sum_received"]["bits_per_second"] / 1e9)' "$t")
+      g=$(inns $C iperf3 -c "$(host $t)" -p "$(port $t 1)" -t 5 -P $N -J 2>/dev/null | iperf_gbits "$t")
       echo "$rep $t iperf_P$N $g" >> "$results"
     done
     out=$(inns $C wrk -t2 -c50 -d8s --latency "$(url $t)")

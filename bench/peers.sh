@@ -47,3 +47,50 @@ defaults
   option splice-auto
 CONF
 }
+
+# lb_conf_head ADMIN: the top of lb-tcp's configuration in every benchmark: the admin address, no
+# health checks and, as the peers here (HAProxy has no "log" line, nginx stream's access_log is
+# off by default), no access log; the services follow.
+lb_conf_head() {
+  cat <<CONF
+admin.listen = "$1"
+service-defaults.health-check.type = none
+service-defaults.access-log = false
+CONF
+}
+
+# As an operator starts lb-tcp, with the JVM flags of the README, the Dockerfile and the systemd
+# unit; LB_JAVA_OPTS replaces them to try others.
+lb_java_opts=${LB_JAVA_OPTS:--XX:+UseSerialGC -Xms32m -Xmn6m -Xmx1g -Xss256k -XX:-TieredCompilation -XX:PerMethodTrapLimit=0 -XX:ReservedCodeCacheSize=48m -XX:MaxDirectMemorySize=1g -XX:TrimNativeHeapInterval=5000 -Dio.netty.leakDetection.level=disabled -XX:+ExitOnOutOfMemoryError}
+
+# rss_kib PID: the resident memory of a process and its children (nginx's workers), in KiB.
+rss_kib() {
+  local total=0 p
+  for p in $1 $(pgrep -P "$1" || true); do total=$((total + $(awk '/VmRSS/ {print $2}' /proc/$p/status 2>/dev/null || echo 0))); done
+  echo $total
+}
+
+# iperf_gbits TARGET: iperf3 -J's answer on standard input as Gbit/s received, or nan (saying why).
+iperf_gbits() {
+  python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+if "error" in d:
+    print("iperf3 via " + sys.argv[1] + ": " + d["error"], file=sys.stderr)
+    print("nan")
+else:
+    print(d["end"]["sum_received"]["bits_per_second"] / 1e9)' "$1"
+}
+
+# nginx_stream_conf WORK: nginx stream's main context as the benchmarks run it (two workers); the
+# stream block's servers follow on standard input.
+nginx_stream_conf() {
+  cat <<CONF
+load_module /usr/lib/nginx/modules/ngx_stream_module.so;
+daemon off; worker_processes 2; worker_rlimit_nofile 20000; pid $1/nginx.pid; error_log $1/nginx.err;
+events { worker_connections 19000; }
+stream {
+CONF
+  cat
+  echo "}"
+}

@@ -38,29 +38,18 @@ CONF
 haproxy -f "$work/haproxy.cfg" -db >/dev/null 2>&1 & pids+=($!)
 haproxy_pid=$!
 
-cat > "$work/nginx.conf" <<CONF
-load_module /usr/lib/nginx/modules/ngx_stream_module.so;
-daemon off; worker_processes 2; worker_rlimit_nofile 20000; pid $work/nginx.pid; error_log $work/nginx.err;
-events { worker_connections 19000; }
-stream {
+nginx_stream_conf "$work" > "$work/nginx.conf" <<CONF
   server { listen 127.0.0.1:17201 backlog=4096; proxy_pass 127.0.0.1:15201; }
   server { listen 127.0.0.1:17202 backlog=4096; proxy_pass 127.0.0.1:16001; }
-}
 CONF
 nginx -c "$work/nginx.conf" -p "$work" & pids+=($!)
 nginx_pid=$!
 
-cat > "$work/lb.conf" <<CONF
-admin.listen = "127.0.0.1:17390"
-service-defaults.health-check.type = none
-# As the peers here: HAProxy has no "log" line and nginx stream's access_log is off by default.
-service-defaults.access-log = false
+{ lb_conf_head 127.0.0.1:17390; cat <<CONF
 services.iperf { listen = ["127.0.0.1:17301"], servers = ["127.0.0.1:15201"] }
 services.http { listen = ["127.0.0.1:17302"], servers = ["127.0.0.1:16001"] }
 CONF
-# As an operator starts it, with the JVM flags of the README, the Dockerfile and the systemd unit;
-# LB_JAVA_OPTS replaces them to try others.
-lb_java_opts=${LB_JAVA_OPTS:--XX:+UseSerialGC -Xms32m -Xmn6m -Xmx1g -Xss256k -XX:-TieredCompilation -XX:PerMethodTrapLimit=0 -XX:ReservedCodeCacheSize=48m -XX:MaxDirectMemorySize=1g -XX:TrimNativeHeapInterval=5000 -Dio.netty.leakDetection.level=disabled -XX:+ExitOnOutOfMemoryError}
+} > "$work/lb.conf"
 java $lb_java_opts -jar lb-tcp/target/lb-tcp.jar "$work/lb.conf" > "$work/lb.log" 2>&1 & pids+=($!)
 lb_pid=$!
 # The same on io_uring, on ports :1740X.
@@ -71,11 +60,6 @@ uring_pid=$!
 sleep 4
 
 port() { case $1 in direct) echo $(( $2 == 1 ? 15201 : 16001 ));; haproxy) echo 1710$2;; nginx) echo 1720$2;; lb-tcp) echo 1730$2;; lb-tcp-uring) echo 1740$2;; esac; }
-rss_kib() { # the process and its children (nginx workers)
-  local total=0 p
-  for p in $1 $(pgrep -P "$1" || true); do total=$((total + $(awk '/VmRSS/ {print $2}' /proc/$p/status 2>/dev/null || echo 0))); done
-  echo $total
-}
 pid_of() { case $1 in haproxy) echo $haproxy_pid;; nginx) echo $nginx_pid;; lb-tcp) echo $lb_pid;; lb-tcp-uring) echo $uring_pid;; esac; }
 
 targets=(direct haproxy nginx lb-tcp)
@@ -98,14 +82,7 @@ for rep in $(seq 1 "$REPS"); do
   echo "round $rep: ${order[*]}" >&2
   for t in "${order[@]}"; do
     for P in 1 4; do
-      g=$(iperf3 -c 127.0.0.1 -p "$(port $t 1)" -t 5 -P $P -J 2>/dev/null | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-if "error" in d:
-    print("iperf3 via " + sys.argv[1] + ": " + d["error"], file=sys.stderr)
-    print("nan")
-else:
-    print(d["end"]["sum_received"]["bits_per_second"] / 1e9)' "$t")
+      g=$(iperf3 -c 127.0.0.1 -p "$(port $t 1)" -t 5 -P $P -J 2>/dev/null | iperf_gbits "$t")
       echo "$rep $t iperf_P$P $g" >> "$results"
     done
     out=$(wrk -t2 -c50 -d8s --latency "http://127.0.0.1:$(port $t 2)/")

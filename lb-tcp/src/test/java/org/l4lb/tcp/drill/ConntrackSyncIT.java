@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -47,20 +46,7 @@ class ConntrackSyncIT {
 
     @BeforeAll
     static void setUp() throws Exception {
-        Assumptions.assumeTrue("1".equals(System.getenv("L4LB_DRILLS")),
-                "conntrack sync drill is opt-in: L4LB_DRILLS=1 (needs root, network namespaces and conntrackd)");
-        String missing = "root".equals(System.getProperty("user.name")) ? null : "not running as root";
-        for (String tool : List.of("nft", "conntrack", "conntrackd")) {
-            if (missing == null && Sh.run("sh", "-c", "command -v " + tool).code() != 0) {
-                missing = tool + " is not installed";
-            }
-        }
-        if (missing != null) {
-            if ("1".equals(System.getenv("L4LB_REQUIRE_DRILLS"))) {
-                throw new IllegalStateException("the conntrack sync drill is required here but " + missing);
-            }
-            Assumptions.abort("conntrack sync drill skipped: " + missing);
-        }
+        DrillKit.gate("conntrack sync drill", "nft", "conntrack", "conntrackd");
         dir = Files.createTempDirectory(Files.createDirectories(Path.of("target").toAbsolutePath()), "l4lb-ctsync");
         for (String sw : List.of("front", "back")) {
             add(ns(sw));

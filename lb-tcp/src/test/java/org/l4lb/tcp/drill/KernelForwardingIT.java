@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -46,18 +45,7 @@ class KernelForwardingIT {
 
     @BeforeAll
     static void setUp() throws Exception {
-        Assumptions.assumeTrue("1".equals(System.getenv("L4LB_DRILLS")),
-                "kernel forwarding drill is opt-in: L4LB_DRILLS=1 (needs root and network namespaces)");
-        String missing = "root".equals(System.getProperty("user.name")) ? null : "not running as root";
-        if (missing == null && Sh.run("sh", "-c", "command -v nft").code() != 0) {
-            missing = "nft is not installed";
-        }
-        if (missing != null) {
-            if ("1".equals(System.getenv("L4LB_REQUIRE_DRILLS"))) {
-                throw new IllegalStateException("the kernel forwarding drill is required here but " + missing);
-            }
-            Assumptions.abort("kernel forwarding drill skipped: " + missing);
-        }
+        DrillKit.gate("kernel forwarding drill", "nft", "conntrack");
         dir = Files.createTempDirectory(Files.createDirectories(Path.of("target").toAbsolutePath()), "l4lb-kernel");
         String sw = ns("sw");
         add(sw);
