@@ -39,7 +39,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class PickBenchmark {
 
-    @Param({"round-robin", "least-conn", "ip-hash", "hash", "hash consistent", "random-two", "first",
+    @Param({"round-robin", "least-conn", "ip-hash", "hash", "hash consistent", "random", "random-two", "first",
         "round-robin persistent"})
     public String strategy;
 

@@ -19,6 +19,7 @@ public final class Balancers {
             case LEAST_CONN -> new LeastConn(pool);
             case IP_HASH -> new IpHash(pool);
             case HASH -> config.consistent() ? new ConsistentHash(pool, config.hashKey()) : new ModularHash(pool, config.hashKey());
+            case RANDOM -> new WeightedRandom(pool);
             case RANDOM_TWO -> new RandomTwo(pool);
             case FIRST -> new First(pool);
         };

@@ -14,9 +14,10 @@ final class KernelLimits {
 
     static void check(ServiceConfig s, ConfigReader r) {
         Strategy st = s.balance().strategy();
-        if (st != Strategy.ROUND_ROBIN && st != Strategy.IP_HASH && st != Strategy.HASH) {
+        if (st != Strategy.ROUND_ROBIN && st != Strategy.RANDOM && st != Strategy.IP_HASH && st != Strategy.HASH) {
             r.problem("strategy", "'" + st.configName() + "' picks by open sessions at each new flow, which the kernel's rules"
-                    + " cannot see; forwarding = kernel takes round-robin (numgen), ip-hash or hash (jhash)");
+                    + " cannot see; forwarding = kernel takes round-robin (numgen inc), random (numgen random), ip-hash or"
+                    + " hash (jhash)");
         }
         if (st == Strategy.HASH && s.balance().consistent()) {
             r.problem("consistent", "forwarding = kernel hashes with jhash over the weight ranges, not a ketama ring");
@@ -50,7 +51,7 @@ final class KernelLimits {
      */
     private static void dsr(ServiceConfig s, ConfigReader r) {
         Strategy st = s.balance().strategy();
-        if (st == Strategy.ROUND_ROBIN) {
+        if (st == Strategy.ROUND_ROBIN || st == Strategy.RANDOM) {
             r.problem("strategy", "nat = dsr picks a server for each packet, with no conntrack to keep a flow on it:"
                     + " use strategy = hash (hash-key = source-ip-port) or ip-hash");
         }

@@ -10,6 +10,8 @@ public enum Strategy implements Named {
     IP_HASH,
     /** nginx {@code hash KEY [consistent]}. */
     HASH,
+    /** nginx {@code random}: drawn in proportion to the weights. */
+    RANDOM,
     /** nginx {@code random two least_conn}. */
     RANDOM_TWO,
     /** HAProxy {@code balance first}. */

@@ -36,7 +36,7 @@ class SteadyStateTest {
 
     @ParameterizedTest
     @CsvSource({"ROUND_ROBIN,false,0", "LEAST_CONN,false,0", "IP_HASH,false,0", "HASH,false,0", "HASH,true,0",
-        "RANDOM_TWO,false,0", "FIRST,false,0", "ROUND_ROBIN,false,60"})
+        "RANDOM,false,0", "RANDOM_TWO,false,0", "FIRST,false,0", "ROUND_ROBIN,false,60"})
     void pickAllocatesNothingInSteadyState(Strategy strategy, boolean consistent, int persistenceSeconds) throws Exception {
         Upstream up = upstream(strategy, consistent, Duration.ofSeconds(persistenceSeconds), 0);
         InetAddress[] clients = new InetAddress[64];

@@ -57,7 +57,7 @@ class StrategyDistributionTest {
 
     /** Weights 5, 3, 2 (shares 50%, 30%, 20%), 100,000 sessions from random client addresses. */
     @ParameterizedTest
-    @EnumSource(value = Strategy.class, names = {"ROUND_ROBIN", "LEAST_CONN", "IP_HASH", "HASH", "RANDOM_TWO"})
+    @EnumSource(value = Strategy.class, names = {"ROUND_ROBIN", "LEAST_CONN", "IP_HASH", "HASH", "RANDOM", "RANDOM_TWO"})
     void sharesFollowWeightsWithinOnePercent(Strategy strategy) throws UnknownHostException {
         Upstream up = upstream(balance(strategy, false), Fixtures.server("10.0.0.1:80", 5),
                 Fixtures.server("10.0.0.2:80", 3), Fixtures.server("10.0.0.3:80", 2));

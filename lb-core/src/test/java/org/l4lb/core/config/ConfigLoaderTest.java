@@ -177,7 +177,7 @@ class ConfigLoaderTest {
                 }
                 """)).containsExactly(
                 "node.conf:4: services.web.strategy: unknown value 'ip-hsh'; did you mean 'ip-hash'? expected one of"
-                        + " round-robin, least-conn, ip-hash, hash, random-two, first",
+                        + " round-robin, least-conn, ip-hash, hash, random, random-two, first",
                 "node.conf:6: services.web.servers[0].wieght: unknown key 'wieght'; did you mean 'weight'?",
                 "node.conf:7: services.web.servers[1].weight: must be between 0 and 1000, got 1001",
                 "node.conf:7: services.web.servers[1]: duplicate server address 10.0.0.1:80 (first at line 6)");
@@ -434,7 +434,8 @@ class ConfigLoaderTest {
                   servers = ["unix:/run/app.sock", { address = "10.0.0.2:8080", max-conns = 5 }] }
                 """)).containsExactlyInAnyOrder(
                 "node.conf:1: services.web.strategy: 'least-conn' picks by open sessions at each new flow, which the"
-                        + " kernel's rules cannot see; forwarding = kernel takes round-robin (numgen), ip-hash or hash (jhash)",
+                        + " kernel's rules cannot see; forwarding = kernel takes round-robin (numgen inc), random (numgen"
+                        + " random), ip-hash or hash (jhash)",
                 "node.conf:2: services.web.proxy-protocol: the kernel forwards packets and cannot add a PROXY header; the"
                         + " servers see the client's address with nat = destination",
                 "node.conf:1: services.web.listen: [::1]:80: forwarding = kernel takes IPv4 listen addresses (0.0.0.0 for"

@@ -322,6 +322,7 @@ final class KernelRuleset {
             case IP_HASH -> "jhash ip saddr mod " + total + " seed " + SEED;
             case HASH -> (s.hashKey() == HashKey.SOURCE_IP_PORT ? "jhash ip saddr . tcp sport" : "jhash ip saddr")
                     + " mod " + total + " seed " + SEED;
+            case RANDOM -> "numgen random mod " + total;
             default -> "numgen inc mod " + total;
         };
     }

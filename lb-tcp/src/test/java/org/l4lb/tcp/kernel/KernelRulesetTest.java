@@ -38,6 +38,13 @@ class KernelRulesetTest {
     }
 
     @Test
+    void randomDrawsOverTheWeightRanges() {
+        String r = KernelRuleset.render(List.of(new KernelRuleset.Service("web", List.of(new HostPort("10.0.0.100", 80)),
+                Strategy.RANDOM, HashKey.SOURCE_IP, NatMode.FULL, TWO)));
+        assertThat(r).contains("dnat ip to numgen random mod 4 map { 0 : 10.0.0.1 . 8080, 1-3 : 10.0.0.2 . 8080 }");
+    }
+
+    @Test
     void aServiceWithNoServerHasNoRule() {
         String r = KernelRuleset.render(List.of(new KernelRuleset.Service("web", List.of(new HostPort("10.0.0.100", 80)),
                 Strategy.ROUND_ROBIN, HashKey.SOURCE_IP, NatMode.DESTINATION, List.of())));
