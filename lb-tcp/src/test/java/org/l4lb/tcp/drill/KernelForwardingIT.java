@@ -178,6 +178,13 @@ class KernelForwardingIT {
                   servers = ["10.99.6.21:8080", "10.99.6.22:8080"]
                   health-check { interval = 500ms, timeout = 300ms, fall = 1, rise = 1 }
                 }
+                services.rand {
+                  listen = ["%s:88"]
+                  forwarding = kernel
+                  strategy = random
+                  servers = ["10.99.6.21:8080", "10.99.6.22:8080"]
+                  health-check { interval = 500ms, timeout = 300ms, fall = 1, rise = 1 }
+                }
                 services.dr {
                   listen = ["%s:8080"]
                   forwarding = kernel
@@ -193,7 +200,7 @@ class KernelForwardingIT {
                   servers = [{ address = "10.99.6.21:8081", max-conns = 1 }, { address = "10.99.6.22:8081", max-conns = 1 }]
                   health-check { interval = 500ms, timeout = 300ms, fall = 1, rise = 1 }
                 }
-                """.formatted(TOKEN, NODE, w1, w2, NODE, NODE, maxConnections, NODE, NODE, NODE, DR_VIP, NODE);
+                """.formatted(TOKEN, NODE, w1, w2, NODE, NODE, maxConnections, NODE, NODE, NODE, NODE, DR_VIP, NODE);
     }
 
     @AfterAll
@@ -321,6 +328,11 @@ class KernelForwardingIT {
         }
         assertThat(first).as("each client answered").hasSize(20);
         assertThat(new java.util.HashSet<>(first.values())).as("over both servers").containsExactlyInAnyOrder("be1", "be2");
+
+        // random: numgen random over the weight ranges; 40 flows reach both servers (all on one: 2^-39).
+        Map<String, Integer> drawn = served("cl", 88, 40);
+        assertThat(drawn).containsOnlyKeys("be1 via " + NODE, "be2 via " + NODE);
+        assertThat(drawn.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(40);
     }
 
     /**
@@ -490,7 +502,7 @@ class KernelForwardingIT {
 
     @Test
     @Order(9)
-    void aReloadChangesTheWeightsInPlace() throws Exception {
+    void aReloadChangesTheWeightsAndTheServersInPlace() throws Exception {
         long pid = lb.pid();
         lb.rewrite(config(1, 1));
         lb.signal("HUP");
@@ -499,6 +511,17 @@ class KernelForwardingIT {
         assertThat(lb.pid()).isEqualTo(pid);
         Map<String, Integer> s = served(20);
         assertThat(s).isEqualTo(Map.of("be1 via " + NODE, 10, "be2 via " + NODE, 10));
+
+        // A reload that takes a server out of the service's list, then puts it back.
+        String both = "{ address = \"10.99.6.21:8080\", weight = 1 }, { address = \"10.99.6.22:8080\", weight = 1 }";
+        lb.rewrite(config(1, 1).replace(both, "{ address = \"10.99.6.21:8080\", weight = 1 }"));
+        lb.signal("HUP");
+        awaitTrue(() -> !web().contains("10.99.6.22 . 8080"), 10_000, "be2 gone from the map with the reload");
+        assertThat(served(6)).isEqualTo(Map.of("be1 via " + NODE, 6));
+        lb.rewrite(config(1, 1));
+        lb.signal("HUP");
+        awaitTrue(() -> web().contains("10.99.6.22 . 8080"), 10_000, "be2 back with the next reload");
+        assertThat(lb.pid()).isEqualTo(pid);
     }
 
     @Test
@@ -510,7 +533,7 @@ class KernelForwardingIT {
         lb.rewrite(config(3, 1));
         lb.start();
         awaitTrue(() -> web().contains("0-2 : 10.99.6.21 . 8080"), 30_000, "the restarted node replaced the table");
-        assertThat(table().split("dnat ip to", -1)).as("one rule per service, not the old ones beside the new").hasSize(10);
+        assertThat(table().split("dnat ip to", -1)).as("one rule per service, not the old ones beside the new").hasSize(11);
         lb.signal("TERM");
         lb.awaitExit(20);
         assertThat(hasTable()).as("a clean stop removes the table").isFalse();
