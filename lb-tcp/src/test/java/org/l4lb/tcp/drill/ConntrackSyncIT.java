@@ -236,8 +236,8 @@ class ConntrackSyncIT {
     @Test
     @Order(2)
     void theyGoOnWhenTheRebootedMasterTakesItsVipsBack() throws Exception {
-        // lb1 comes back as a rebooted machine: nothing of its past life in its kernel.
-        endConntrackd(lb1.name);
+        // lb1 comes back with nothing of its past life in its kernel, as after a reboot; only the
+        // conntrackd its killed process left still runs, and its start must end that one.
         Sh.must("ip", "netns", "exec", ns("lb1"), "nft", "flush", "ruleset");
         Sh.run("ip", "netns", "exec", ns("lb1"), "conntrack", "-F");
         Sh.must("ip", "-n", ns("lb1"), "addr", "flush", "dev", "eth0");
@@ -255,6 +255,7 @@ class ConntrackSyncIT {
             await(() -> lb1.log().lines().filter(l -> l.contains("-> MASTER")).count() > before, 30_000, "lb1 master again");
             await(() -> lb1.log().lines().filter(l -> l.contains("committed the peer's flows")).count() == 2, 5_000,
                     "lb1's commit at its second start");
+            assertThat(lb1.log()).contains("left by a previous run");
             allWentOn(sessions, out, lb1, 150);
             assertThat(bytesForwarded("lb1")).as("bytes lb1 forwarded after it took the VIPs back")
                     .isGreaterThan(20L * 50 * 60);
