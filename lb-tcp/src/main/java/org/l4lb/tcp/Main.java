@@ -159,31 +159,21 @@ public final class Main {
         Signal.handle(new Signal("TERM"), handler);
         Signal.handle(new Signal("INT"), handler);
         Node node = new Node(config, transport, operations);
-        try {
-            node.start();
-        } catch (IOException | IllegalStateException e) {
-            // What the machine refused (a port taken, a name that does not resolve): one line, as
-            // a configuration error gets.
-            err.println("l4lb: cannot start: " + e.getMessage());
-            LoggerFactory.getLogger(Main.class).error("cannot start: {}", e.getMessage());
-            return EXIT_START_FAILED;
-        } catch (Exception e) {
-            err.println("l4lb: cannot start: " + e);
-            LoggerFactory.getLogger(Main.class).error("cannot start", e);
-            return EXIT_START_FAILED;
-        }
-        operations.started(node);
-        java.util.concurrent.ScheduledExecutorService names = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "l4lb-resolve");
-            t.setDaemon(true);
-            return t;
-        });
-        names.scheduleWithFixedDelay(operations::followNames, 250, 250, java.util.concurrent.TimeUnit.MILLISECONDS);
         // A reload reads the file and binds sockets: off the signal dispatcher, one at a time.
         java.util.concurrent.ExecutorService reloads = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "l4lb-reload");
             t.setDaemon(true);
             return t;
+        });
+        // The handlers are in place before the start logs "started", so a signal sent on that
+        // line is never the JVM's default (which exits); what it asks waits for the start.
+        CountDownLatch started = new CountDownLatch(1);
+        reloads.execute(() -> {
+            try {
+                started.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         });
         SignalHandler hupBefore = Signal.handle(new Signal("HUP"), sig -> reloads.execute(() -> {
             if (!stopping.get()) {
@@ -206,6 +196,27 @@ public final class Main {
         // Its default action would end the process without a word.
         Signal.handle(new Signal("USR2"), sig -> LoggerFactory.getLogger(Main.class)
                 .warn("SIGUSR2: ignored (SIGHUP reloads, SIGUSR1 logs the servers, SIGTERM stops)"));
+        try {
+            node.start();
+        } catch (IOException | IllegalStateException e) {
+            // What the machine refused (a port taken, a name that does not resolve): one line, as
+            // a configuration error gets.
+            err.println("l4lb: cannot start: " + e.getMessage());
+            LoggerFactory.getLogger(Main.class).error("cannot start: {}", e.getMessage());
+            return EXIT_START_FAILED;
+        } catch (Exception e) {
+            err.println("l4lb: cannot start: " + e);
+            LoggerFactory.getLogger(Main.class).error("cannot start", e);
+            return EXIT_START_FAILED;
+        }
+        operations.started(node);
+        started.countDown();
+        java.util.concurrent.ScheduledExecutorService names = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "l4lb-resolve");
+            t.setDaemon(true);
+            return t;
+        });
+        names.scheduleWithFixedDelay(operations::followNames, 250, 250, java.util.concurrent.TimeUnit.MILLISECONDS);
         try {
             stop.await();
             node.drain(node.config().shutdownTimeout());

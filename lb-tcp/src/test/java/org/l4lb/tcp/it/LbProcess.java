@@ -61,7 +61,8 @@ final class LbProcess implements AutoCloseable {
             }
             Thread.sleep(20);
         }
-        throw new AssertionError("the log did not show '" + text + "' " + times + " time(s) in " + timeout + ":\n" + log());
+        String state = process.isAlive() ? "" : " (the process has exited with " + process.exitValue() + ")";
+        throw new AssertionError("the log did not show '" + text + "' " + times + " time(s) in " + timeout + state + ":\n" + log());
     }
 
     /** How many times {@code text} is in the log. */
@@ -103,7 +104,8 @@ final class LbProcess implements AutoCloseable {
                 }
                 return lb;
             }
-            Thread.sleep(50);
+            // Close behind the line, so a test can act in the moment the node says it has started.
+            Thread.sleep(5);
         }
         lb.close();
         throw new IllegalStateException("lb did not start in 20 s:\n" + lb.log());

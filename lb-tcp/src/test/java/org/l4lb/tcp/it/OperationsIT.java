@@ -199,6 +199,17 @@ class OperationsIT {
     }
 
     @Test
+    void aSighupSentAsTheNodeSaysItStartedReloads() throws Exception {
+        try (Backend a = Backend.naming("a")) {
+            try (LbProcess lb = LbProcess.start(dir, config(Ports.free(), Ports.free(), a))) {
+                lb.signal("HUP");
+                lb.awaitLog("reload done", 1, Duration.ofSeconds(10));
+                assertThat(lb.alive()).isTrue();
+            }
+        }
+    }
+
+    @Test
     void signalsReloadOrAreLoggedNeverKill() throws Exception {
         try (Backend a = Backend.naming("a"); Backend b = Backend.naming("b")) {
             int web = Ports.free();
