@@ -6,23 +6,17 @@ package org.l4lb.core.balance;
  * address (all 16 bytes of IPv6) h = (h * 113 + byte) % 6271; walk the configured weights with
  * h % total; an ineligible pick hashes again from h; after 20 tries, round robin.
  */
-final class IpHash implements Balancer {
-
-    private final Pool pool;
-    private final RoundRobin fallback;
-    private volatile WeightTable weights;
+final class IpHash extends WeightWalk {
 
     IpHash(Pool pool) {
-        this.pool = pool;
-        this.fallback = new RoundRobin(pool);
-        this.weights = new WeightTable(pool);
+        super(pool);
     }
 
     @Override
     public int pick(Attempt a, long now) {
-        WeightTable table = weights;
+        WeightTable table = weights();
         if (a.ipHashTries > 20 || pool.size() < 2 || table.total() == 0) {
-            return fallback.pick(a, now);
+            return roundRobin(a, now);
         }
         int len = a.addressLength == 4 ? 3 : 16;
         int h = a.ipHash;
@@ -36,13 +30,8 @@ final class IpHash implements Balancer {
                 return p;
             }
             if (++a.ipHashTries > 20) {
-                return fallback.pick(a, now);
+                return roundRobin(a, now);
             }
         }
-    }
-
-    @Override
-    public void weightsChanged() {
-        weights = new WeightTable(pool);
     }
 }

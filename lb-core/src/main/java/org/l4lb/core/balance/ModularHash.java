@@ -9,25 +9,20 @@ import org.l4lb.core.config.HashKey;
  * compatible with Cache::Memcached: h += (crc32([REHASH] KEY) >> 16) & 0x7fff, REHASH omitted on
  * the first round; walk the configured weights with h % total; after 20 tries, round robin.
  */
-final class ModularHash implements Balancer {
+final class ModularHash extends WeightWalk {
 
-    private final Pool pool;
     private final HashKey key;
-    private final RoundRobin fallback;
-    private volatile WeightTable weights;
 
     ModularHash(Pool pool, HashKey key) {
-        this.pool = pool;
+        super(pool);
         this.key = key;
-        this.fallback = new RoundRobin(pool);
-        this.weights = new WeightTable(pool);
     }
 
     @Override
     public int pick(Attempt a, long now) {
-        WeightTable table = weights;
+        WeightTable table = weights();
         if (a.hashTries > 20 || pool.size() < 2 || table.total() == 0) {
-            return fallback.pick(a, now);
+            return roundRobin(a, now);
         }
         int keyLength = a.key(key);
         while (true) {
@@ -44,13 +39,8 @@ final class ModularHash implements Balancer {
                 return p;
             }
             if (++a.hashTries > 20) {
-                return fallback.pick(a, now);
+                return roundRobin(a, now);
             }
         }
-    }
-
-    @Override
-    public void weightsChanged() {
-        weights = new WeightTable(pool);
     }
 }

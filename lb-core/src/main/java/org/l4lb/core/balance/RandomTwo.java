@@ -7,23 +7,17 @@ import java.util.concurrent.ThreadLocalRandom;
  * the one with fewer sessions relative to weight wins. After 20 draws that find no second eligible
  * server, round robin decides.
  */
-final class RandomTwo implements Balancer {
-
-    private final Pool pool;
-    private final RoundRobin fallback;
-    private volatile WeightTable weights;
+final class RandomTwo extends WeightWalk {
 
     RandomTwo(Pool pool) {
-        this.pool = pool;
-        this.fallback = new RoundRobin(pool);
-        this.weights = new WeightTable(pool);
+        super(pool);
     }
 
     @Override
     public int pick(Attempt a, long now) {
-        WeightTable table = weights;
+        WeightTable table = weights();
         if (pool.size() < 2 || table.total() == 0) {
-            return fallback.pick(a, now);
+            return roundRobin(a, now);
         }
         ThreadLocalRandom random = ThreadLocalRandom.current();
         int first = -1;
@@ -42,11 +36,6 @@ final class RandomTwo implements Balancer {
             long w2 = pool.get(p).effectiveWeight(now);
             return c2 * w1 < c1 * w2 ? p : first;
         }
-        return first >= 0 ? first : fallback.pick(a, now);
-    }
-
-    @Override
-    public void weightsChanged() {
-        weights = new WeightTable(pool);
+        return first >= 0 ? first : roundRobin(a, now);
     }
 }
