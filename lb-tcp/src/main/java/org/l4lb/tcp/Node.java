@@ -71,8 +71,6 @@ public final class Node implements NodeState {
     private final History history = new History();
     /** Null until a service is forwarded by the kernel. */
     private volatile KernelForwarding kernel;
-    /** Null unless ha.conntrack-sync is on. */
-    private volatile ConntrackSync conntrackSync;
 
     /**
      * @param transport {@code Transport.of(config.transport())}, chosen (or refused) before
@@ -125,9 +123,8 @@ public final class Node implements NodeState {
                     i.node().onTransition((state, reason) -> timeline.add("ha", who + state + " (" + reason + ")"));
                 }
                 if (config.ha().conntrackSync().enabled()) {
-                    conntrackSync = ConntrackSync.start(config.ha().conntrackSync(),
-                            Path.of(System.getProperty("java.io.tmpdir"), "l4lb-" + name()));
-                    ha.first().flowStateSync(conntrackSync);
+                    ha.syncFlows(ConntrackSync.start(config.ha().conntrackSync(),
+                            Path.of(System.getProperty("java.io.tmpdir"), "l4lb-" + name())));
                 }
             }
             metrics = new Metrics(services(), ha, dataPlane.earlyData());
@@ -153,7 +150,6 @@ public final class Node implements NodeState {
             if (ha != null) {
                 ha.close();
             }
-            closeConntrackSync();
             closeKernel();
             shutdownGroups();
             throw e;
@@ -423,7 +419,6 @@ public final class Node implements NodeState {
         if (ha != null) {
             ha.close();
         }
-        closeConntrackSync();
         return cut;
     }
 
@@ -435,7 +430,6 @@ public final class Node implements NodeState {
                 Thread.currentThread().interrupt();
             }
         }
-        closeConntrackSync();
         closeKernel();
         if (admin != null) {
             admin.stop();
@@ -445,18 +439,6 @@ public final class Node implements NodeState {
 
     private static boolean anyKernel(LbConfig c) {
         return c.services().stream().anyMatch(s -> s.forwarding().kernel());
-    }
-
-    private void closeConntrackSync() {
-        ConntrackSync c = conntrackSync;
-        if (c != null) {
-            try {
-                c.close();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            conntrackSync = null;
-        }
     }
 
     /** The kernel's table goes: nothing of ours forwards any more. */

@@ -14,6 +14,7 @@ import org.l4lb.core.config.HaConfig;
 import org.l4lb.ha.HaNode;
 import org.l4lb.ha.election.MasterDown;
 import org.l4lb.ha.track.SyncGroup;
+import org.l4lb.tcp.kernel.ConntrackSync;
 import org.l4lb.tcp.proxy.Service;
 
 /**
@@ -33,6 +34,8 @@ public final class HaInstances implements AutoCloseable {
 
     /** Replaced whole by a reload, read by /status without a lock. */
     private volatile List<Instance> all;
+    /** Null unless ha.conntrack-sync is on. */
+    private volatile ConntrackSync flows;
 
     private HaInstances(List<Instance> all) {
         this.all = List.copyOf(all);
@@ -69,6 +72,15 @@ public final class HaInstances implements AutoCloseable {
     /** The first instance: the one /status has always shown as {@code ha}. */
     public HaNode first() {
         return all.get(0).node();
+    }
+
+    /**
+     * The kernel's flow table follows the first instance's VIPs from now on: committed before it
+     * takes them, left to the peer when it steps down. Closed after the instances.
+     */
+    public void syncFlows(ConntrackSync sync) {
+        flows = sync;
+        first().flowStateSync(sync);
     }
 
     /** Builds every instance's cluster stack, on their own threads, while the node warms up. */
@@ -128,6 +140,11 @@ public final class HaInstances implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         closeAll(all);
+        ConntrackSync sync = flows;
+        flows = null;
+        if (sync != null) {
+            sync.close();
+        }
     }
 
     private static void closeAll(List<Instance> instances) {
