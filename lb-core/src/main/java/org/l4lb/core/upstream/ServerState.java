@@ -35,6 +35,9 @@ public final class ServerState implements Candidate {
     private final LongAdder connects = new LongAdder();
     private final LongAdder bytesToServer = new LongAdder();
     private final LongAdder bytesToClient = new LongAdder();
+    /** Counted only where the kernel forwards: the proxy relays bytes, not packets. */
+    private final LongAdder packetsToServer = new LongAdder();
+    private final LongAdder packetsToClient = new LongAdder();
 
     ServerState(ServerConfig config, int rise, int fall, long now, ServerStateListener listener) {
         this.name = config.name();
@@ -310,6 +313,19 @@ public final class ServerState implements Candidate {
 
     public long bytesToClient() {
         return bytesToClient.sum();
+    }
+
+    public void addPackets(long toServer, long toClient) {
+        packetsToServer.add(toServer);
+        packetsToClient.add(toClient);
+    }
+
+    public long packetsToServer() {
+        return packetsToServer.sum();
+    }
+
+    public long packetsToClient() {
+        return packetsToClient.sum();
     }
 
     @Override

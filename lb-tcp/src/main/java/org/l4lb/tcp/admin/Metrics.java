@@ -126,6 +126,12 @@ public final class Metrics {
                 .tags(st.and("direction", "to-server")).register(registry));
         m.add(FunctionCounter.builder("l4lb.server.bytes", server, ServerState::bytesToClient)
                 .tags(st.and("direction", "to-client")).register(registry));
+        if (svc.config().forwarding().kernel()) {
+            m.add(FunctionCounter.builder("l4lb.server.packets", server, ServerState::packetsToServer)
+                    .tags(st.and("direction", "to-server")).description("IP packets the kernel forwarded").register(registry));
+            m.add(FunctionCounter.builder("l4lb.server.packets", server, ServerState::packetsToClient)
+                    .tags(st.and("direction", "to-client")).description("IP packets the kernel forwarded").register(registry));
+        }
         m.add(FunctionCounter.builder("l4lb.server.connect.failures", server, ServerState::connectFailures).tags(st)
                 .description("Failed connects (refused, reset, timed out)").register(registry));
         m.add(Gauge.builder("l4lb.server.health.up", server, s -> s.activeUp() ? 1 : 0).tags(st)

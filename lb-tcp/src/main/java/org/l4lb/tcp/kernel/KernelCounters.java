@@ -5,8 +5,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Reads the count chain's counters from {@code nft -j}: bytes (packets for new flows) by rule comment. */
+/** Reads the count chain's counters from {@code nft -j}: packets and bytes by rule comment. */
 final class KernelCounters {
+
+    /** One counter rule's totals. */
+    record Count(long packets, long bytes) {
+
+        static final Count ZERO = new Count(0, 0);
+
+        /** What was counted since {@code before}; all of it when the counter started again. */
+        Count since(Count before) {
+            return packets >= before.packets && bytes >= before.bytes
+                    ? new Count(packets - before.packets, bytes - before.bytes) : this;
+        }
+    }
 
     /** A counter rule's comment, read back: "count SERVICE/ADDRESS:PORT MARK". */
     record Key(String service, String server, KernelRuleset.Counted kind) {
@@ -15,8 +27,8 @@ final class KernelCounters {
     private KernelCounters() {
     }
 
-    static Map<String, Long> parse(String json) {
-        Map<String, Long> out = new LinkedHashMap<>();
+    static Map<String, Count> parse(String json) {
+        Map<String, Count> out = new LinkedHashMap<>();
         try {
             for (JsonNode item : new ObjectMapper().readTree(json).path("nftables")) {
                 JsonNode rule = item.get("rule");
@@ -28,8 +40,7 @@ final class KernelCounters {
                 for (JsonNode e : rule.path("expr")) {
                     JsonNode c = e.get("counter");
                     if (c != null && k != null) {
-                        out.put(comment, k.kind() == KernelRuleset.Counted.FLOWS ? c.path("packets").asLong()
-                                : c.path("bytes").asLong());
+                        out.put(comment, new Count(c.path("packets").asLong(), c.path("bytes").asLong()));
                     }
                 }
             }

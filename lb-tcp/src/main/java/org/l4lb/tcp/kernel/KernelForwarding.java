@@ -39,8 +39,8 @@ public final class KernelForwarding implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    /** Each counter rule's packets' bytes (flows for FLOWS) when last read, by its comment. */
-    private final Map<String, Long> lastCounts = new HashMap<>();
+    /** Each counter rule's totals when last read, by its comment. */
+    private final Map<String, KernelCounters.Count> lastCounts = new HashMap<>();
     private int ticks;
     /** The table's structure and choices in force; empty when none is. */
     private String appliedStructure = "";
@@ -128,8 +128,8 @@ public final class KernelForwarding implements AutoCloseable {
     private static final int COUNT_EVERY = 8;
 
     /**
-     * Adds what the kernel counted since the last read to each server's sessions and bytes: bytes
-     * of the IP packets (headers included), new flows as sessions.
+     * Adds what the kernel counted since the last read to each server's sessions, packets and bytes:
+     * bytes of the IP packets (headers included), new flows (the first packets) as sessions.
      */
     synchronized void count() {
         if (appliedStructure.isEmpty()) {
@@ -140,26 +140,31 @@ public final class KernelForwarding implements AutoCloseable {
             LOG.warn("kernel forwarding: cannot read the counters: {}", r.output());
             return;
         }
-        Map<String, Long> now = KernelCounters.parse(r.output());
+        Map<String, KernelCounters.Count> now = KernelCounters.parse(r.output());
         Map<String, Service> byName = new HashMap<>();
         for (Service s : services.get()) {
             byName.put(s.name(), s);
         }
         now.forEach((comment, value) -> {
-            long before = lastCounts.getOrDefault(comment, 0L);
-            long delta = value >= before ? value - before : value; // a counter that started again
+            KernelCounters.Count delta = value.since(lastCounts.getOrDefault(comment, KernelCounters.Count.ZERO));
             lastCounts.put(comment, value);
             KernelCounters.Key k = KernelCounters.key(comment);
             Service s = k == null ? null : byName.get(k.service());
-            if (s == null || delta == 0) {
+            if (s == null || delta.packets() == 0) {
                 return;
             }
             for (ServerState v : s.upstream().servers()) {
                 if (v.name().equals(k.server())) {
                     switch (k.kind()) {
-                        case TO_SERVER -> v.addBytes(delta, 0);
-                        case TO_CLIENT -> v.addBytes(0, delta);
-                        case FLOWS -> v.addFlows(delta);
+                        case TO_SERVER -> {
+                            v.addBytes(delta.bytes(), 0);
+                            v.addPackets(delta.packets(), 0);
+                        }
+                        case TO_CLIENT -> {
+                            v.addBytes(0, delta.bytes());
+                            v.addPackets(0, delta.packets());
+                        }
+                        case FLOWS -> v.addFlows(delta.packets());
                     }
                 }
             }

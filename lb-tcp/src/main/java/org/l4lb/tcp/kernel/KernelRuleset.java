@@ -195,7 +195,8 @@ final class KernelRuleset {
     static String structure(List<Service> services) {
         StringBuilder post = new StringBuilder();
         StringBuilder forward = new StringBuilder();
-        StringBuilder sets = new StringBuilder();
+        // Sets, maps and the limits' chains: declared before the rules that name them.
+        StringBuilder head = new StringBuilder();
         StringBuilder count = new StringBuilder();
         for (int n = 0; n < services.size(); n++) {
             Service s = services.get(n);
@@ -203,46 +204,55 @@ final class KernelRuleset {
                 continue; // nothing of it passes the hooks of this table
             }
             if (s.persistence().on()) {
-                sets.append("  map sticky_").append(n).append(" { type ipv4_addr : ipv4_addr . inet_service; flags dynamic,timeout;")
+                head.append("  map sticky_").append(n).append(" { type ipv4_addr : ipv4_addr . inet_service; flags dynamic,timeout;")
                         .append(" timeout ").append(s.persistence().seconds()).append("s; size ")
                         .append(s.persistence().maxEntries()).append("; }\n");
-                sets.append("  set live_").append(n).append(" { type ipv4_addr . inet_service; }\n");
+                head.append("  set live_").append(n).append(" { type ipv4_addr . inet_service; }\n");
             }
             if (!s.refused().isEmpty()) {
-                sets.append("  set refused_").append(n).append(" { type ipv4_addr; flags interval; elements = { ")
+                head.append("  set refused_").append(n).append(" { type ipv4_addr; flags interval; elements = { ")
                         .append(String.join(", ", s.refused())).append(" }; }\n");
             }
             if (s.maxPerClient() > 0) {
-                sets.append("  set clients_").append(n).append(" { type ipv4_addr; size 65535; flags dynamic; }\n");
+                head.append("  set clients_").append(n).append(" { type ipv4_addr; size 65535; flags dynamic; }\n");
+            }
+            // The limits once per service, in a chain of their own that each listen address jumps
+            // to: a rule's ct count counts the flows that rule saw, and the limits are the service's.
+            StringBuilder limits = new StringBuilder();
+            if (!s.refused().isEmpty()) {
+                limits.append("    ip saddr @refused_").append(n)
+                        .append(" reject with tcp reset comment \"").append(s.name()).append(": allow/deny\"\n");
+            }
+            if (s.maxPerClient() > 0) {
+                limits.append("    add @clients_").append(n).append(" { ip saddr ct count over ")
+                        .append(s.maxPerClient()).append(" } reject with tcp reset comment \"").append(s.name())
+                        .append(": max-connections-per-client\"\n");
+            }
+            if (s.maxConnections() > 0) {
+                limits.append("    ct count over ").append(s.maxConnections())
+                        .append(" reject with tcp reset comment \"").append(s.name()).append(": max-connections\"\n");
+            }
+            for (Target t : s.counted()) {
+                if (t.maxConns() > 0) {
+                    // Between two reads of the open flows the server may still be in the map: over its
+                    // max-conns, a flow is refused here rather than sent.
+                    limits.append("    ip daddr ").append(t.address()).append(" tcp dport ")
+                            .append(t.port()).append(" ct count over ").append(t.maxConns())
+                            .append(" reject with tcp reset comment \"").append(s.name()).append(": ")
+                            .append(t.address()).append(":").append(t.port()).append(" max-conns\"\n");
+                }
+            }
+            if (!limits.isEmpty()) {
+                head.append("  chain limits_").append(n).append(" {\n").append(limits).append("  }\n");
             }
             for (HostPort l : s.listen()) {
                 String original = (l.host().equals("0.0.0.0") ? "" : "ct original ip daddr " + l.host() + " ")
                         + "ct original proto-dst " + l.port();
-                // A new flow of this service once DNAT chose its server: where the limits apply
-                // (conntrack counts the flows; reject is allowed on the forward hook).
-                String flow = "meta l4proto tcp ct state new ct status dnat " + original;
-                if (!s.refused().isEmpty()) {
-                    forward.append("    ").append(flow).append(" ip saddr @refused_").append(n)
-                            .append(" reject with tcp reset comment \"").append(s.name()).append(": allow/deny\"\n");
-                }
-                if (s.maxPerClient() > 0) {
-                    forward.append("    ").append(flow).append(" add @clients_").append(n).append(" { ip saddr ct count over ")
-                            .append(s.maxPerClient()).append(" } reject with tcp reset comment \"").append(s.name())
-                            .append(": max-connections-per-client\"\n");
-                }
-                if (s.maxConnections() > 0) {
-                    forward.append("    ").append(flow).append(" ct count over ").append(s.maxConnections())
-                            .append(" reject with tcp reset comment \"").append(s.name()).append(": max-connections\"\n");
-                }
-                for (Target t : s.counted()) {
-                    if (t.maxConns() > 0) {
-                        // Between two reads of the open flows the server may still be in the map: over its
-                        // max-conns, a flow is refused here rather than sent.
-                        forward.append("    ").append(flow).append(" ip daddr ").append(t.address()).append(" tcp dport ")
-                                .append(t.port()).append(" ct count over ").append(t.maxConns())
-                                .append(" reject with tcp reset comment \"").append(s.name()).append(": ")
-                                .append(t.address()).append(":").append(t.port()).append(" max-conns\"\n");
-                    }
+                if (!limits.isEmpty()) {
+                    // A new flow of this service once DNAT chose its server: where the limits apply
+                    // (conntrack counts the flows; reject is allowed on the forward hook).
+                    forward.append("    meta l4proto tcp ct state new ct status dnat ").append(original)
+                            .append(" jump limits_").append(n).append("\n");
                 }
                 if (s.persistence().on()) {
                     // Every packet from a client to a server that takes flows (re)starts its timeout, as
@@ -271,7 +281,7 @@ final class KernelRuleset {
                 }
             }
         }
-        return sets + "  chain forward {\n    type filter hook forward priority filter; policy accept;\n" + forward + "  }\n"
+        return head + "  chain forward {\n    type filter hook forward priority filter; policy accept;\n" + forward + "  }\n"
                 + "  chain count {\n    type filter hook forward priority filter + 10; policy accept;\n" + count + "  }\n"
                 + "  chain postrouting {\n    type nat hook postrouting priority srcnat; policy accept;\n" + post + "  }\n";
     }

@@ -143,7 +143,7 @@ class KernelForwardingIT {
                   health-check { interval = 500ms, timeout = 300ms, fall = 1, rise = 1 }
                 }
                 services.limited {
-                  listen = ["%s:83"]
+                  listen = ["%s:83", "%s:89"]
                   forwarding = kernel
                   max-connections = %d
                   servers = ["10.99.6.21:8081", "10.99.6.22:8081"]
@@ -200,7 +200,7 @@ class KernelForwardingIT {
                   servers = [{ address = "10.99.6.21:8081", max-conns = 1 }, { address = "10.99.6.22:8081", max-conns = 1 }]
                   health-check { interval = 500ms, timeout = 300ms, fall = 1, rise = 1 }
                 }
-                """.formatted(TOKEN, NODE, w1, w2, NODE, NODE, maxConnections, NODE, NODE, NODE, NODE, DR_VIP, NODE);
+                """.formatted(TOKEN, NODE, w1, w2, NODE, NODE, NODE, maxConnections, NODE, NODE, NODE, NODE, DR_VIP, NODE);
     }
 
     @AfterAll
@@ -301,6 +301,13 @@ class KernelForwardingIT {
                 "the flows counted as sessions");
         assertThat(metric("l4lb_server_bytes_total{direction=\"to-client\",server=\"10.99.6.22:8080\",service=\"web\"}"))
                 .as("bytes from be2 (IP packets: 30 flows' replies and handshakes)").isGreaterThan(30 * 20);
+        // Packets each way: a flow's SYN, request, ACKs and FIN to the server; SYN-ACK, reply and FIN back.
+        double toServer = metric("l4lb_server_packets_total{direction=\"to-server\",server=\"10.99.6.22:8080\",service=\"web\"}");
+        double toClient = metric("l4lb_server_packets_total{direction=\"to-client\",server=\"10.99.6.22:8080\",service=\"web\"}");
+        assertThat(toServer).as("packets to be2").isGreaterThanOrEqualTo(30 * 3);
+        assertThat(toClient).as("packets from be2").isGreaterThanOrEqualTo(30 * 2);
+        assertThat(metric("l4lb_server_bytes_total{direction=\"to-client\",server=\"10.99.6.22:8080\",service=\"web\"}"))
+                .as("at least an IP and a TCP header per packet").isGreaterThanOrEqualTo(toClient * 40);
         assertThat(Sh.run("ip", "netns", "exec", ns("lb"), "ss", "-tln").out()).as("no listener of ours on :80")
                 .doesNotContain(NODE + ":80");
     }
@@ -340,9 +347,15 @@ class KernelForwardingIT {
      * "HELD n" per held one that still echoes, and "MORE ok" or "MORE refused".
      */
     private static String holdAndTryOneMore(String client, int port, int held) {
+        return holdAndTryOneMore(client, java.util.Collections.nCopies(held, port), port);
+    }
+
+    /** As above, the held connections to {@code heldPorts}, one each, and the one more to {@code port}. */
+    private static String holdAndTryOneMore(String client, List<Integer> heldPorts, int port) {
+        int held = heldPorts.size();
         StringBuilder script = new StringBuilder();
         for (int i = 0; i < held; i++) {
-            script.append("exec ").append(3 + i).append("<>/dev/tcp/").append(NODE).append("/").append(port).append("; ");
+            script.append("exec ").append(3 + i).append("<>/dev/tcp/").append(NODE).append("/").append(heldPorts.get(i)).append("; ");
         }
         script.append("( exec 9<>/dev/tcp/").append(NODE).append("/").append(port)
                 .append(" && echo ping >&9 && timeout 3 head -n 1 <&9 >/dev/null ) 2>/dev/null && echo 'MORE ok' || echo 'MORE refused'; ");
@@ -359,6 +372,9 @@ class KernelForwardingIT {
         String whole = holdAndTryOneMore("cl", 83, 2);
         assertThat(whole).as("max-connections = 2").contains("HELD 0", "HELD 1", "MORE refused");
         assertThat(holdAndTryOneMore("cl", 83, 1)).as("room again once those closed").contains("HELD 0", "MORE ok");
+        // The limit is the service's, whichever of its listen addresses the flows came through.
+        assertThat(holdAndTryOneMore("cl", List.of(83, 89), 89)).as("max-connections = 2 over two listen addresses")
+                .contains("HELD 0", "HELD 1", "MORE refused");
         assertThat(holdAndTryOneMore("cl", 84, 1)).as("max-connections-per-client = 1").contains("HELD 0", "MORE refused");
         // Another client has its own allowance.
         String out = Sh.run("ip", "netns", "exec", ns("cl"), "bash", "-c", "exec 3<>/dev/tcp/" + NODE + "/84; "
@@ -533,7 +549,7 @@ class KernelForwardingIT {
         lb.rewrite(config(3, 1));
         lb.start();
         awaitTrue(() -> web().contains("0-2 : 10.99.6.21 . 8080"), 30_000, "the restarted node replaced the table");
-        assertThat(table().split("dnat ip to", -1)).as("one rule per service, not the old ones beside the new").hasSize(11);
+        assertThat(table().split("dnat ip to", -1)).as("one rule per listen address (11), not the old ones beside the new").hasSize(12);
         lb.signal("TERM");
         lb.awaitExit(20);
         assertThat(hasTable()).as("a clean stop removes the table").isFalse();

@@ -105,6 +105,7 @@ class DataIntegrityIT {
                 assertThat(lb.accessLines()).singleElement().asString().contains("up=" + up + " down=" + down + " ");
                 assertThat(lb.metricSum("l4lb_server_bytes_total", "to-server")).isEqualTo(up);
                 assertThat(lb.metricSum("l4lb_server_bytes_total", "to-client")).isEqualTo(down);
+                assertThat(lb.get("/metrics")).as("packets are the kernel path's").doesNotContain("l4lb_server_packets");
             }
         }
     }

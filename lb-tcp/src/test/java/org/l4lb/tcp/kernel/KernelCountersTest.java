@@ -23,11 +23,19 @@ class KernelCountersTest {
             """;
 
     @Test
-    void bytesForTheDirectionsAndPacketsForNewFlows() {
-        assertThat(KernelCounters.parse(LISTED)).isEqualTo(Map.of("count web/10.0.0.1:8080 >", 4711L,
-                "count web/10.0.0.1:8080 +", 3L));
+    void eachCounterRulesPacketsAndBytesByItsComment() {
+        assertThat(KernelCounters.parse(LISTED)).isEqualTo(Map.of("count web/10.0.0.1:8080 >", new KernelCounters.Count(12, 4711),
+                "count web/10.0.0.1:8080 +", new KernelCounters.Count(3, 180)));
         assertThat(KernelCounters.key("count web/10.0.0.1:8080 <"))
                 .isEqualTo(new KernelCounters.Key("web", "10.0.0.1:8080", KernelRuleset.Counted.TO_CLIENT));
         assertThat(KernelCounters.key("someone else's")).isNull();
+    }
+
+    @Test
+    void whatWasCountedSinceTheLastReadAndAllOfItWhenTheCounterStartedAgain() {
+        KernelCounters.Count before = new KernelCounters.Count(10, 1000);
+        assertThat(new KernelCounters.Count(15, 1600).since(before)).isEqualTo(new KernelCounters.Count(5, 600));
+        assertThat(new KernelCounters.Count(4, 300).since(before)).as("a table replaced since").isEqualTo(new KernelCounters.Count(4, 300));
+        assertThat(before.since(KernelCounters.Count.ZERO)).isEqualTo(before);
     }
 }

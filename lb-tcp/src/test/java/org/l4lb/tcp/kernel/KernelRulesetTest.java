@@ -76,6 +76,32 @@ class KernelRulesetTest {
     }
 
     @Test
+    void theLimitsAreTheServicesWhateverListenAddressAFlowCameThrough() {
+        List<KernelRuleset.Target> counted = List.of(new KernelRuleset.Target("10.0.0.1", 8080, 0, 5),
+                new KernelRuleset.Target("10.0.0.2", 8080, 0, 0));
+        String r = KernelRuleset.render(List.of(new KernelRuleset.Service("web",
+                List.of(new HostPort("10.0.0.100", 80), new HostPort("10.0.0.101", 443)), Strategy.ROUND_ROBIN,
+                HashKey.SOURCE_IP, NatMode.FULL, TWO, 10, 0, counted, List.of(), KernelRuleset.Persistence.NONE)));
+        assertThat(r).contains("meta l4proto tcp ct state new ct status dnat ct original ip daddr 10.0.0.100"
+                        + " ct original proto-dst 80 jump limits_0\n")
+                .contains("ct original ip daddr 10.0.0.101 ct original proto-dst 443 jump limits_0\n")
+                .contains("  chain limits_0 {\n    ct count over 10 reject with tcp reset comment \"web: max-connections\"\n"
+                        + "    ip daddr 10.0.0.1 tcp dport 8080 ct count over 5 reject");
+        // One rule of each, so one count each: ct count counts the flows its own rule saw.
+        assertThat(r.split("ct count over 10", -1)).hasSize(2);
+        assertThat(r.split("ct count over 5", -1)).hasSize(2);
+        // Declared before the forward chain names it.
+        assertThat(r.indexOf("chain limits_0")).isLessThan(r.indexOf("jump limits_0"));
+    }
+
+    @Test
+    void aServiceWithNoLimitJumpsNowhere() {
+        String r = KernelRuleset.render(List.of(new KernelRuleset.Service("web", List.of(new HostPort("10.0.0.100", 80)),
+                Strategy.ROUND_ROBIN, HashKey.SOURCE_IP, NatMode.FULL, TWO)));
+        assertThat(r).doesNotContain("limits_").doesNotContain("ct count");
+    }
+
+    @Test
     void directServerReturnRewritesTheFrameOnIngressAndLeavesTheIpTableAlone() {
         List<KernelRuleset.Target> macs = List.of(new KernelRuleset.Target("10.0.0.1", 80, 1, 0, "02:00:00:00:00:01"),
                 new KernelRuleset.Target("10.0.0.2", 80, 3, 0, "02:00:00:00:00:02"));
