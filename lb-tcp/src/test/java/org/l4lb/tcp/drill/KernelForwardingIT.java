@@ -421,8 +421,9 @@ class KernelForwardingIT {
         lb.rewrite(config(1, 3, 3));
         lb.signal("HUP");
         awaitTrue(() -> table().contains("ct count over 3 "), 10_000, "the reload's limit in the table");
-        assertThat(lb.log().lines().filter(l -> l.contains("kernel forwarding: table replaced")).count())
-                .as("the whole table replaced").isGreaterThan(replaced);
+        // The node logs the replacement once nft has applied it: the table can be seen a moment before.
+        awaitTrue(() -> lb.log().lines().filter(l -> l.contains("kernel forwarding: table replaced")).count() > replaced,
+                5_000, "the whole table replaced");
         assertThat(stickyRound(85, 20)).as("each client on its server after the table was replaced").isEqualTo(first);
 
         // Drained, be1 takes no client, remembered or not; its clients are remembered on be2 from then on.
