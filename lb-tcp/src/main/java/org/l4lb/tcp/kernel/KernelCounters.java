@@ -5,13 +5,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Reads the count chain's counters from {@code nft -j}: packets and bytes by rule comment. */
+/** Reads the count chain's counters from {@code nft -j}: packets and bytes by rule comment, summed over the rules that share one. */
 final class KernelCounters {
 
     /** One counter rule's totals. */
     record Count(long packets, long bytes) {
 
         static final Count ZERO = new Count(0, 0);
+
+        Count plus(Count other) {
+            return new Count(packets + other.packets, bytes + other.bytes);
+        }
 
         /** What was counted since {@code before}; all of it when the counter started again. */
         Count since(Count before) {
@@ -40,7 +44,9 @@ final class KernelCounters {
                 for (JsonNode e : rule.path("expr")) {
                     JsonNode c = e.get("counter");
                     if (c != null && k != null) {
-                        out.put(comment, new Count(c.path("packets").asLong(), c.path("bytes").asLong()));
+                        // A service with several listen addresses has a counter rule per address
+                        // under one comment: the server's count is their sum.
+                        out.merge(comment, new Count(c.path("packets").asLong(), c.path("bytes").asLong()), Count::plus);
                     }
                 }
             }

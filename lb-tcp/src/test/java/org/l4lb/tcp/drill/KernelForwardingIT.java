@@ -375,6 +375,11 @@ class KernelForwardingIT {
         // The limit is the service's, whichever of its listen addresses the flows came through.
         assertThat(holdAndTryOneMore("cl", List.of(83, 89), 89)).as("max-connections = 2 over two listen addresses")
                 .contains("HELD 0", "HELD 1", "MORE refused");
+        // Six flows went through (two, two, and one on each address), the refused ones not: each
+        // address has its counter rules, and a server's sessions are their sum.
+        awaitTrue(() -> metric("l4lb_server_sessions_total{server=\"10.99.6.21:8081\",service=\"limited\"}")
+                + metric("l4lb_server_sessions_total{server=\"10.99.6.22:8081\",service=\"limited\"}") == 6, 5_000,
+                "the flows of both listen addresses counted");
         assertThat(holdAndTryOneMore("cl", 84, 1)).as("max-connections-per-client = 1").contains("HELD 0", "MORE refused");
         // Another client has its own allowance.
         String out = Sh.run("ip", "netns", "exec", ns("cl"), "bash", "-c", "exec 3<>/dev/tcp/" + NODE + "/84; "

@@ -32,6 +32,18 @@ class KernelCountersTest {
     }
 
     @Test
+    void theRulesOfAServicesListenAddressesAddUpUnderTheirOneComment() {
+        String twoListeners = """
+                {"nftables": [{"metainfo": {"version": "1.0.6", "json_schema_version": 1}},
+                 {"rule": {"family": "ip", "table": "l4lb", "chain": "count", "handle": 9,
+                   "comment": "count web/10.0.0.1:8080 +", "expr": [{"counter": {"packets": 3, "bytes": 180}}]}},
+                 {"rule": {"family": "ip", "table": "l4lb", "chain": "count", "handle": 14,
+                   "comment": "count web/10.0.0.1:8080 +", "expr": [{"counter": {"packets": 2, "bytes": 120}}]}}]}
+                """;
+        assertThat(KernelCounters.parse(twoListeners)).isEqualTo(Map.of("count web/10.0.0.1:8080 +", new KernelCounters.Count(5, 300)));
+    }
+
+    @Test
     void whatWasCountedSinceTheLastReadAndAllOfItWhenTheCounterStartedAgain() {
         KernelCounters.Count before = new KernelCounters.Count(10, 1000);
         assertThat(new KernelCounters.Count(15, 1600).since(before)).isEqualTo(new KernelCounters.Count(5, 600));
